@@ -1,0 +1,87 @@
+"""The ``backendkg`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .kg import LoadError, load
+
+DATA_OPTION_HELP = "RDF files to use instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."
+
+
+def data_option(func):
+    """The ``--data FILE`` option (repeatable) shared by commands that read the graph."""
+    return click.option(
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=DATA_OPTION_HELP,
+    )(func)
+
+
+def load_or_exit(data: tuple[Path, ...]):
+    """Load ``data`` (or the shipped graph); on a bad file print the error and exit with status 2."""
+    try:
+        return load(data or None)
+    except LoadError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="backendkg")
+def cli() -> None:
+    """backendkg: the knowledge graph of backend development.
+
+    Roles, skills, technologies, responsibilities and industries of backend development, as RDF/OWL and
+    SKOS, served over SPARQL and as Linked Data.
+    """
+
+
+@cli.command()
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def stats(data: tuple[Path, ...], as_json: bool) -> None:
+    """Count triples per graph, instances per class and links per property."""
+    from .stats import compute, render
+
+    result = compute(load_or_exit(data))
+    click.echo(json.dumps(result.as_dict(), indent=2) if as_json else render(result), nl=as_json)
+
+
+@cli.command()
+@data_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"]),
+    default="turtle",
+    show_default=True,
+    help="RDF syntax. N-Quads and TriG keep the named graphs; the others hold the merged graph.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
+)
+def export(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+    """Write the whole graph in one RDF syntax; the same input always gives the same bytes."""
+    from .export import export as do_export
+
+    body = do_export(load_or_exit(data), fmt)
+    if output is None:
+        sys.stdout.buffer.write(body)
+    else:
+        output.write_bytes(body)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

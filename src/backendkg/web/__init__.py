@@ -1,0 +1,67 @@
+"""The Flask application that serves the graph: SPARQL, Linked Data, downloads, the API and the page.
+
+``flask --app backendkg.web run`` starts it for development; ``backendkg serve`` runs it under gunicorn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .. import __version__
+from ..kg import load
+from ._errors import register_error_handlers
+from ._state import AppState
+
+DEFAULTS: dict[str, Any] = {
+    # RDF files to serve instead of the shipped graph; a list of paths, or a string separated by os.pathsep.
+    "DATA": None,
+    # Query limits (see the README's "Limits" section).
+    "QUERY_TIMEOUT": 10.0,
+    "MAX_QUERY_BYTES": 64 * 1024,
+    "ROW_LIMIT": 10_000,
+}
+
+
+def _data_paths(value: Any) -> list[Path] | None:
+    if not value:
+        return None
+    if isinstance(value, str):
+        import os
+
+        return [Path(p) for p in value.split(os.pathsep) if p]
+    return [Path(p) for p in value]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: defaults, then ``BACKENDKG_*`` environment variables, then ``config``.
+
+    The graph is loaded once here and shared, read-only, by every request (``app.extensions["backendkg"]``).
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("BACKENDKG")
+    if config:
+        app.config.from_mapping(config)
+
+    kg = load(_data_paths(app.config["DATA"]))
+    app.extensions["backendkg"] = AppState(kg=kg, version=__version__)
+
+    register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+
+def state(app: Flask | None = None) -> AppState:
+    """The shared state of ``app`` (default: the current app)."""
+    from flask import current_app
+
+    return (app or current_app).extensions["backendkg"]

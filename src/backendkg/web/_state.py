@@ -1,0 +1,16 @@
+"""What every request shares: the loaded graph and what is derived from it once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..kg import KnowledgeGraph
+
+
+@dataclass
+class AppState:
+    kg: KnowledgeGraph
+    version: str
+    #: Values computed once per process and reused (dumps, the OpenAPI document ...), keyed by name.
+    cache: dict[str, Any] = field(default_factory=dict)
