@@ -55,9 +55,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp)
 
 
 def state(app: Flask | None = None) -> AppState:
