@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .kg import LoadError, load
+from .validate import validate_command
 
 DATA_OPTION_HELP = "RDF files to use instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."
 
@@ -42,6 +43,9 @@ def cli() -> None:
     Roles, skills, technologies, responsibilities and industries of backend development, as RDF/OWL and
     SKOS, served over SPARQL and as Linked Data.
     """
+
+
+cli.add_command(validate_command)
 
 
 @cli.command()
