@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from werkzeug.exceptions import BadRequest
+import json
 
+import pyoxigraph as ox
+from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, NotFound
+
+from .. import questions
+from .._params import DESCRIPTIONS, ParamError, bind, parse_args, parse_iri, plain
+from ..namespaces import BKG
+from ..queries import NamedQuery, library
 from ..search import LabelIndex
 from . import state
 
@@ -53,3 +60,237 @@ def search():
     limit = int_arg("limit", default=DEFAULT_SEARCH_LIMIT, minimum=1, maximum=MAX_SEARCH_LIMIT)
     hits = label_index().search(q, limit=limit)
     return jsonify({"query": q, "results": [hit.as_dict() for hit in hits]})
+
+
+# Named queries ---------------------------------------------------------------------------------------------
+
+#: Result forms of SELECT and ASK queries: ``?format=`` value, media type, pyoxigraph format (None: plain JSON).
+RESULT_FORMATS: dict[str, tuple[str, ox.QueryResultsFormat | None]] = {
+    "sparql-json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+    "json": ("application/json", None),
+    "csv": ("text/csv", ox.QueryResultsFormat.CSV),
+    "tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+    "xml": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+}
+#: Result forms of CONSTRUCT and DESCRIBE queries.
+GRAPH_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
+    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
+    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
+}
+
+
+def served_queries() -> tuple[NamedQuery, ...]:
+    """The queries of the library that the API serves: those whose header or parameters declare them."""
+    return tuple(q for q in library() if q.summary or q.params)
+
+
+def served_query(name: str) -> NamedQuery:
+    for query in served_queries():
+        if query.name == name:
+            return query
+    raise NotFound(f"There is no named query {name!r}; GET /api/queries lists them.")
+
+
+def formats_for(query: NamedQuery) -> dict[str, str]:
+    """``?format=`` value to media type, for the results of ``query``."""
+    table = GRAPH_FORMATS if query.form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
+    names = [n for n in table if not (query.form == "ASK" and n in ("csv", "tsv"))]
+    return {name: table[name][0] for name in names}
+
+
+def negotiate(formats: dict[str, str]) -> str:
+    """The ``?format=`` name of the result form to send: the ``format`` argument if given, else the best
+    match for the Accept header (the first form when there is none); 406 when nothing fits."""
+    requested = request.args.get("format")
+    if requested is not None:
+        if requested not in formats:
+            raise BadRequest(f"Parameter 'format' must be one of {', '.join(formats)}, not {requested!r}.")
+        return requested
+    by_type = {media: name for name, media in formats.items()}
+    if not request.accept_mimetypes:
+        return next(iter(formats))
+    best = request.accept_mimetypes.best_match(list(by_type))
+    if best is None:
+        raise NotAcceptable(f"This query's results are available as {', '.join(by_type)}.")
+    return by_type[best]
+
+
+def describe(query: NamedQuery) -> dict:
+    """The listing entry of a named query."""
+    return {
+        "name": query.name,
+        "summary": query.summary,
+        "description": query.description,
+        "tags": list(query.tags),
+        "form": query.form,
+        "params": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "required": p.required,
+                **({"lang": p.lang} if p.lang else {}),
+                "description": DESCRIPTIONS[p.type],
+            }
+            for p in query.params
+        ],
+        "formats": formats_for(query),
+        "url": url_for("api.named_query", name=query.name),
+    }
+
+
+@bp.get("/queries")
+def list_queries():
+    """The named queries, with their parameters and the URL that runs each."""
+    return jsonify({"queries": [describe(q) for q in served_queries()]})
+
+
+def run(query: NamedQuery, args) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Evaluate ``query`` with its parameters taken from ``args``; 400 naming a missing or bad parameter."""
+    try:
+        values = parse_args(query, args)
+    except ParamError as exc:
+        raise BadRequest(str(exc)) from None
+    try:
+        return state().kg.query(bind(query.text, values))
+    except (SyntaxError, ValueError) as exc:
+        raise InternalServerError(f"The named query {query.name!r} is broken: {exc}") from None
+
+
+@bp.get("/queries/<name>")
+def named_query(name: str):
+    """Run the named query ``name`` with its parameters from the query string; results content-negotiated."""
+    query = served_query(name)
+    formats = formats_for(query)
+    chosen = negotiate(formats)
+    result = run(query, request.args)
+    media = formats[chosen]
+    if isinstance(result, ox.QueryTriples):
+        body = result.serialize(format=GRAPH_FORMATS[chosen][1])
+    elif chosen == "json":
+        body = json.dumps(plain_results(result), ensure_ascii=False).encode()
+    else:
+        body = result.serialize(format=RESULT_FORMATS[chosen][1])
+    response = Response(body, mimetype=media)
+    response.vary.add("Accept")
+    return response
+
+
+def plain_results(result: ox.QuerySolutions | ox.QueryBoolean) -> list[dict] | dict:
+    """SELECT results as ``[{"var": value}]`` (unbound variables as null); ASK as ``{"boolean": ...}``."""
+    if isinstance(result, ox.QueryBoolean):
+        return {"boolean": bool(result)}
+    names = [v.value for v in result.variables]
+    return [{n: plain(solution[n]) for n in names} for solution in result]
+
+
+# Questions -------------------------------------------------------------------------------------------------
+
+#: Most values of ``have`` the skill-gap question accepts at once.
+MAX_HAVE = 100
+#: Longest single parameter value the questions accept, in characters.
+MAX_VALUE_LENGTH = 500
+
+_IS_A = "ASK { ?concept a ?class }"
+
+
+def _text_arg(name: str, *, required: bool = True) -> str | None:
+    value = request.args.get(name)
+    if value is None or not value.strip():
+        if required:
+            raise BadRequest(f"Parameter '{name}' is required: a label or an IRI.")
+        return None
+    if len(value) > MAX_VALUE_LENGTH:
+        raise BadRequest(f"Parameter '{name}' must be at most {MAX_VALUE_LENGTH} characters long.")
+    return value
+
+
+def concept_arg(name: str, *, cls: str | None = None, required: bool = True) -> str | None:
+    """The concept named (by label or IRI) by the argument ``name``, of class ``cls`` when given.
+
+    400 naming the parameter when it is missing, names nothing, or names no single concept of the class.
+    """
+    text = _text_arg(name, required=required)
+    if text is None:
+        return None
+    kg = state().kg
+    try:
+        found = questions.resolve(kg, label_index(), text, name=name)
+    except ParamError as exc:
+        raise BadRequest(str(exc)) from None
+    if cls is not None:
+        found = [iri for iri in found if kg.ask(_bind_class(iri, cls))]
+        if not found:
+            raise BadRequest(f"Parameter '{name}' must name a {cls.rsplit('#', 1)[-1]}, not {text!r}.")
+    if len(found) > 1:
+        raise BadRequest(f"Parameter '{name}' is ambiguous, {text!r} names {', '.join(found)}; give the IRI.")
+    return found[0]
+
+
+def _bind_class(iri: str, cls: str) -> str:
+    return bind(_IS_A, {"concept": ox.NamedNode(iri), "class": ox.NamedNode(cls)})
+
+
+def iri_arg(name: str, *, required: bool = True) -> str | None:
+    """The IRI (absolute, prefixed or short) given by the argument ``name``; 400 naming it if malformed."""
+    text = _text_arg(name, required=required)
+    if text is None:
+        return None
+    try:
+        return parse_iri(text, name=name).value
+    except ParamError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+@bp.get("/questions/skill-gap")
+def skill_gap():
+    """Roles ranked by how well the skills and technologies in ``have`` cover them, with what is missing."""
+    have = request.args.getlist("have")
+    if not have or not any(h.strip() for h in have):
+        raise BadRequest("Parameter 'have' is required: a skill or technology, by label or IRI (repeat it).")
+    if len(have) > MAX_HAVE:
+        raise BadRequest(f"Parameter 'have' may be given at most {MAX_HAVE} times, not {len(have)}.")
+    kg = state().kg
+    held: list[str] = []
+    for text in have:
+        if not text.strip():
+            continue
+        if len(text) > MAX_VALUE_LENGTH:
+            raise BadRequest(f"Parameter 'have' must be at most {MAX_VALUE_LENGTH} characters long.")
+        try:
+            held.extend(questions.resolve(kg, label_index(), text, name="have"))
+        except ParamError as exc:
+            raise BadRequest(str(exc)) from None
+    limit = int_arg("limit", default=MAX_SEARCH_LIMIT, minimum=1, maximum=MAX_SEARCH_LIMIT)
+    fits = questions.skill_gap(kg, held)
+    return jsonify(
+        {
+            "have": [questions.Item(iri, questions.label_of(kg, iri)).as_dict() for iri in dict.fromkeys(held)],
+            "weights": questions.WEIGHTS,
+            "roles": [fit.as_dict() for fit in fits[:limit]],
+        }
+    )
+
+
+@bp.get("/questions/compare-roles")
+def compare_roles():
+    """Shared and distinct skills, technologies and responsibilities of ``role`` and ``other``."""
+    role = concept_arg("role", cls=BKG + "Role")
+    other = concept_arg("other", cls=BKG + "Role")
+    return jsonify(questions.compare_roles(state().kg, role, other))
+
+
+@bp.get("/questions/industry-path")
+def industry_path():
+    """The roles an industry relies on, the skills they need, and the capabilities it relies on."""
+    industry = concept_arg("industry", cls=BKG + "Industry")
+    return jsonify(questions.industry_path(state().kg, industry))
+
+
+@bp.get("/questions/where-stated")
+def where_stated():
+    """The source documents, sections and excerpts that state what the graph says about ``subject``."""
+    subject = concept_arg("subject")
+    predicate = iri_arg("predicate", required=False)
+    obj = concept_arg("object", required=False)
+    return jsonify(questions.where_stated(state().kg, subject, predicate, obj))
