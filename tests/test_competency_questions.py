@@ -1,0 +1,360 @@
+"""The competency questions of queries/cq/ and the answers the source documents give to them."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from backendkg.queries import get, library
+
+R = "https://w3id.org/backendkg/role/"
+
+
+def rows(kg, name: str) -> list[tuple]:
+    """The rows of a named query, each a tuple of the values (``None`` for unbound) in variable order."""
+    result = kg.query(get(name).text, prefixes=False)
+    assert isinstance(result, ox.QuerySolutions)
+    variables = [v.value for v in result.variables]
+    return [tuple(s[v].value if s[v] is not None else None for v in variables) for s in result]
+
+
+def column(kg, name: str, index: int) -> list[str]:
+    return [row[index] for row in rows(kg, name)]
+
+
+def test_every_query_has_a_summary_and_parses(kg):
+    for query in library():
+        assert query.summary, query.path
+        assert query.text.startswith("#+ summary:"), query.path
+        if not query.params:
+            kg.query(query.text)
+
+
+def test_there_are_at_least_twenty_parameterless_questions():
+    assert len([q for q in library() if not q.params]) >= 20
+
+
+def test_specialisations_handling_authentication_and_encryption(kg):
+    assert rows(kg, "specialisations-handling-authentication-and-encryption") == [
+        (R + "security-developer", "security developer")
+    ]
+
+
+def test_database_developer_responsibilities(kg):
+    assert column(kg, "database-developer-responsibilities", 1) == [
+        "ensuring data integrity and security",
+        "performance optimisation",
+        "query writing",
+        "schema creation",
+    ]
+
+
+def test_backend_technologies_by_kind(kg):
+    by_kind: dict[str, set[tuple[str, str]]] = {}
+    for kind, label, need in rows(kg, "backend-technologies-by-kind"):
+        by_kind.setdefault(kind, set()).add((label, need))
+    assert by_kind == {
+        "API style": {("GraphQL", "optional"), ("REST", "optional"), ("SOAP", "optional")},
+        "cloud and infrastructure technology": {("cloud computing", "essential"), ("database server", "optional")},
+        "content management system": {("content management system", "essential")},
+        "database management system": {
+            ("Microsoft SQL Server", "optional"),
+            ("MongoDB", "optional"),
+            ("MySQL", "optional"),
+            ("Oracle Database", "optional"),
+            ("PostgreSQL", "optional"),
+        },
+        "database model": {("NoSQL database", "essential"), ("relational database", "essential")},
+        "framework": {
+            ("CakePHP", "optional"),
+            ("Django", "optional"),
+            ("Flask", "optional"),
+            ("Laravel", "optional"),
+            ("Ruby on Rails", "optional"),
+        },
+        "programming language": {
+            ("Java", "optional"),
+            ("JavaScript", "optional"),
+            ("PHP", "optional"),
+            ("Python", "optional"),
+            ("Ruby", "optional"),
+        },
+        "query language": {("SQL", "essential")},
+        "software platform": {(".NET", "optional")},
+        "version control system": {("version control system", "optional")},
+        "web server": {
+            ("Apache HTTP Server", "optional"),
+            ("Microsoft IIS", "optional"),
+            ("Nginx", "optional"),
+            ("application server", "optional"),
+        },
+    }
+
+
+def test_industries_relying_on_secure_transactions(kg):
+    assert column(kg, "industries-relying-on-secure-transactions", 1) == ["e-commerce", "fintech"]
+
+
+def test_frameworks_built_on_python(kg):
+    assert column(kg, "frameworks-built-on-python", 1) == ["Django"]
+
+
+def test_full_stack_beyond_backend(kg):
+    assert rows(kg, "full-stack-beyond-backend") == [
+        ("responsibility", "building user interfaces"),
+        ("skill", "frontend development"),
+    ]
+
+
+def test_which_source_says_backend_developers_back_up_files(kg):
+    assert rows(kg, "who-says-backend-developers-back-up-files") == [
+        (
+            "https://w3id.org/backendkg/source/full-scale-backend-developer",
+            "Full Scale: roles and essential skills of a backend developer",
+            "A back-end developer is responsible for:",
+            "backing up and restoring the website files and databases",
+        )
+    ]
+
+
+def test_backend_specialisations(kg):
+    assert [(label, int(skills), int(resps)) for _, label, skills, resps in rows(kg, "backend-specialisations")] == [
+        ("API developer", 1, 3),
+        ("DevOps developer", 1, 1),
+        ("database developer", 3, 4),
+        ("full stack developer", 2, 3),
+        ("integration developer", 2, 3),
+        ("security developer", 6, 5),
+        ("software architect", 2, 4),
+        ("systems developer", 1, 4),
+        ("web services developer", 3, 4),
+    ]
+
+
+def test_backend_collaborators(kg):
+    assert [(label, int(n)) for _, label, n in rows(kg, "backend-collaborators")] == [
+        ("frontend developer", 3),
+        ("designer", 2),
+        ("full stack developer", 1),
+        ("marketing team member", 1),
+        ("product manager", 1),
+        ("software tester", 1),
+        ("user experience designer", 1),
+    ]
+
+
+def test_backend_essential_soft_skills(kg):
+    assert column(kg, "backend-essential-soft-skills", 1) == [
+        "analytical thinking",
+        "communication",
+        "creative thinking",
+        "problem solving",
+        "teamwork",
+    ]
+
+
+def test_backend_optional_skills(kg):
+    assert column(kg, "backend-optional-skills", 1) == [
+        "AI-assisted development",
+        "client-server architecture",
+        "low-code and no-code development",
+        "passion for learning",
+        "server management",
+    ]
+
+
+def test_database_systems_and_models(kg):
+    assert [(s, m) for _, s, _, m in rows(kg, "database-systems-and-models")] == [
+        ("Microsoft SQL Server", None),
+        ("MongoDB", "NoSQL database"),
+        ("MySQL", "relational database"),
+        ("Oracle Database", None),
+        ("PostgreSQL", "relational database"),
+    ]
+
+
+def test_industry_needs(kg):
+    needs: dict[str, set[str]] = {}
+    for industry, kind, label in rows(kg, "industry-needs"):
+        needs.setdefault(industry, set()).add(f"{kind}:{label}")
+    assert needs == {
+        "e-commerce": {
+            "capability:online marketplace",
+            "capability:payment gateway",
+            "capability:product catalogue management",
+            "capability:secure transaction processing",
+            "capability:shopping cart",
+            "role:backend developer",
+        },
+        "enterprise software": {
+            "capability:internal management systems",
+            "capability:optimised data processing",
+            "capability:software services integration",
+            "role:backend developer",
+        },
+        "fintech": {"capability:online banking", "capability:secure transaction processing", "role:backend developer"},
+        "healthtech": {
+            "capability:electronic health records",
+            "capability:healthcare management applications",
+            "role:backend developer",
+        },
+        "social media": {
+            "capability:data fetching",
+            "capability:notifications",
+            "capability:real-time interactions",
+            "capability:user profile management",
+            "role:backend developer",
+        },
+    }
+
+
+def test_benefits_and_how_they_are_delivered(kg):
+    delivered: dict[str, set[str]] = {}
+    for benefit, responsibility in rows(kg, "benefits-and-how-they-are-delivered"):
+        delivered.setdefault(benefit, set()).add(responsibility)
+    assert delivered == {
+        "efficient data management": {"creating and managing databases"},
+        "integration": {
+            "API design and development",
+            "connecting the frontend with the backend",
+            "integrating systems and services",
+        },
+        "performance": {
+            "fine-tuning server configurations",
+            "implementing efficient algorithms",
+            "monitoring performance metrics",
+            "performance optimisation",
+            "streamlining database queries",
+        },
+        "responsive user experience": {"server-side processing"},
+        "scalability": {"building scalable architectures"},
+        "security": {
+            "implementing authentication",
+            "implementing authorisation",
+            "implementing encryption",
+            "implementing security measures",
+        },
+    }
+
+
+def test_performance_optimisation_techniques(kg):
+    assert [(label, roles) for _, label, roles in rows(kg, "performance-optimisation-techniques")] == [
+        ("fine-tuning server configurations", "backend developer"),
+        ("implementing caching strategies", "backend developer"),
+        ("implementing efficient algorithms", "backend developer"),
+        ("improving API performance", "backend developer"),
+        ("minimising response times", "backend developer"),
+        ("monitoring performance metrics", "backend developer"),
+        ("streamlining database queries", "backend developer"),
+        ("system optimisation", "systems developer"),
+    ]
+
+
+def test_web_servers(kg):
+    found = {label: set(others.split(", ")) for _, label, others in rows(kg, "web-servers")}
+    assert found == {
+        "Apache HTTP Server": {"Apache", "httpd"},
+        "Microsoft IIS": {"IIS", "IIS servers", "Internet Information Services"},
+        "Nginx": {"NGINX", "engine x"},
+        "application server": {"app server"},
+    }
+
+
+def test_source_documents(kg):
+    found = {row[1]: row[2:] for row in rows(kg, "source-documents")}
+    assert set(found) == {
+        "Full Scale: roles and essential skills of a backend developer",
+        "Glossary: Backend Developer",
+        "Wizardsdev: What is Backend Development? Skills, Salary and Roles",
+        "WorldTeams: Backend Developer",
+    }
+    title, publisher, date, modified, _ = found["Full Scale: roles and essential skills of a backend developer"]
+    assert (title, publisher, date, modified) == (None, "Full Scale", None, "2024-10-11")
+    title, publisher, date, modified, _ = found["Glossary: Backend Developer"]
+    assert (title, publisher, date, modified) == ("Backend Developer", None, "2024-03-19", None)
+    title, publisher, *_ = found["WorldTeams: Backend Developer"]
+    assert (title, publisher) == ("Backend Developer", "WorldTeams")
+    assert all(int(row[-1]) > 50 for row in found.values())
+
+
+def test_concepts_per_source_covers_every_document_and_scheme(kg):
+    counts = {(doc, scheme): int(n) for doc, scheme, n in rows(kg, "concepts-per-source")}
+    assert counts[("Glossary: Backend Developer", "backendkg industries")] == 5
+    assert counts[("Glossary: Backend Developer", "backendkg application capabilities")] == 15
+    assert counts[("WorldTeams: Backend Developer", "backendkg benefits")] == 6
+    assert counts[("Full Scale: roles and essential skills of a backend developer", "backendkg traits")] == 2
+    assert counts[("Wizardsdev: What is Backend Development? Skills, Salary and Roles", "backendkg traits")] == 7
+    assert len({doc for doc, _ in counts}) == 4
+
+
+def test_roles_responsible_for_api_design(kg):
+    assert column(kg, "roles-responsible-for-api-design", 1) == [
+        "API developer",
+        "backend developer",
+        "integration developer",
+        "web services developer",
+    ]
+
+
+def test_security_practices(kg):
+    assert [(label, int(n)) for _, label, n in rows(kg, "security-practices")] == [
+        ("authentication", 2),
+        ("authorisation", 2),
+        ("encryption", 2),
+        ("security testing", 1),
+    ]
+
+
+def test_backend_developer_traits(kg):
+    assert [(label, broader) for _, label, broader in rows(kg, "backend-developer-traits")] == [
+        ("conscientious", "conventional"),
+        ("conservative", "conventional"),
+        ("conventional", None),
+        ("detail-oriented", None),
+        ("inquisitive", "investigative"),
+        ("intellectual", "investigative"),
+        ("introspective", "investigative"),
+        ("investigative", None),
+        ("well-organised", None),
+    ]
+
+
+def test_roles_by_responsibilities(kg):
+    ranking = [(label, int(n)) for _, label, n in rows(kg, "roles-by-responsibilities")]
+    assert ranking[0] == ("backend developer", 31)
+    assert ranking[1] == ("security developer", 5)
+    assert ranking[-1] == ("frontend developer", 1)
+    assert len(ranking) == 11
+
+
+def test_programming_languages(kg):
+    assert [(label, int(n)) for _, label, n in rows(kg, "programming-languages")] == [
+        ("Python", 3),
+        ("Java", 2),
+        ("JavaScript", 1),
+        ("PHP", 1),
+        ("Ruby", 1),
+    ]
+
+
+def test_is_flask_a_framework(kg):
+    assert bool(kg.query(get("is-flask-a-framework").text)) is True
+
+
+def test_security_developer_profile(kg):
+    triples = list(kg.query(get("security-developer-profile").text))
+    labels = {t.object.value for t in triples if t.predicate.value.endswith("prefLabel")}
+    assert "security developer" in labels
+    assert {"implementing encryption", "implementing authentication", "testing security", "encryption"} <= labels
+    assert len(triples) == 23
+
+
+@pytest.mark.parametrize("kind", ["role", "skill", "technology", "responsibility", "industry"])
+def test_concept_counts_meet_the_minimum(kg, kind):
+    minimum = {"role": 10, "skill": 30, "technology": 30, "responsibility": 25, "industry": 5}[kind]
+    prefix = f"https://w3id.org/backendkg/{kind}/"
+    n = kg.select(
+        "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a/rdfs:subClassOf* skos:Concept "
+        f'FILTER(STRSTARTS(STR(?c), "{prefix}")) }}'
+    )[0]["n"]
+    assert int(n.value) >= minimum
