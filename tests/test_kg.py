@@ -96,7 +96,7 @@ def test_export_is_deterministic_and_parses_back(kg, fmt):
 
 def test_export_is_the_same_bytes_in_a_new_process(kg):
     out = subprocess.run(
-        [sys.executable, "-m", "backendkg.cli", "export", "--format", "turtle"], capture_output=True, check=True
+        [sys.executable, "-m", "backendkg", "export", "--format", "turtle"], capture_output=True, check=True
     ).stdout
     assert out == export.export(kg, "turtle")
     assert out.startswith(b"@prefix")

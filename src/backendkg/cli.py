@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .kg import LoadError, load
+from .links import links_command
 from .validate import validate_command
 
 DATA_OPTION_HELP = "RDF files to use instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."
@@ -46,6 +47,7 @@ def cli() -> None:
 
 
 cli.add_command(validate_command)
+cli.add_command(links_command)
 
 
 @cli.command()
@@ -83,9 +85,11 @@ def export(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
         output.write_bytes(body)
 
 
+from .serve import serve as _serve  # noqa: E402 (serve uses data_option, defined above)
+
+cli.add_command(_serve)
+
+
 def main() -> None:
     cli()
 
-
-if __name__ == "__main__":
-    main()
