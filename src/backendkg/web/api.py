@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, NotFound
 
-from .. import questions
+from .. import openapi, questions
 from .._params import DESCRIPTIONS, ParamError, bind, parse_args, parse_iri, plain
 from ..namespaces import BKG
 from ..queries import NamedQuery, library
@@ -137,6 +137,18 @@ def describe(query: NamedQuery) -> dict:
         "formats": formats_for(query),
         "url": url_for("api.named_query", name=query.name),
     }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 document of this API, generated once per process from the query library and graph."""
+    cache = state().cache
+    body = cache.get("openapi")
+    if body is None:
+        queries = served_queries()
+        doc = openapi.document(state().kg, queries, {q.name: formats_for(q) for q in queries})
+        body = cache["openapi"] = openapi.dumps(doc)
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/queries")
