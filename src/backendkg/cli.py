@@ -85,7 +85,7 @@ def export(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
         output.write_bytes(body)
 
 
-from .serve import serve as _serve  # noqa: E402 (serve uses data_option, defined above)
+from .serve import serve as _serve  # noqa: E402 (after the group it joins)
 
 cli.add_command(_serve)
 

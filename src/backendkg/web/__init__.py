@@ -57,9 +57,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .health import bp as health_bp
+    from .ld import bp as ld_bp
+    from .pages import bp as pages_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(ld_bp)
+    app.register_blueprint(pages_bp)
 
 
 def state(app: Flask | None = None) -> AppState:

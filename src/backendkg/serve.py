@@ -1,0 +1,158 @@
+"""``backendkg serve``: the application under gunicorn.
+
+The graph is loaded once, in the master process, before the workers are forked (they share its memory
+copy-on-write). Workers are gunicorn's synchronous workers: one request at a time each, which is what
+a CPU-bound query needs, and what makes the query deadline enforceable: a worker whose query overran
+answers 503 and then retires itself (``post_request`` below); the master forks a fresh one from the
+loaded graph while the other workers keep serving.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_PORT = 8000
+
+
+def default_workers() -> int:
+    """Two per CPU plus one, the usual gunicorn rule for CPU-bound synchronous workers, at most 16."""
+    return min(2 * (os.cpu_count() or 1) + 1, 16)
+
+
+def _post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    from .engine import process_spent
+
+    if process_spent():
+        worker.log.warning("a query overran its deadline in worker %s; replacing the worker", worker.pid)
+        worker.alive = False
+
+
+def _when_ready(server: Any) -> None:
+    for listener in server.LISTENERS:
+        host, port = listener.sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"backendkg serving http://{shown}:{port}/sparql", err=False)
+    sys.stdout.flush()
+
+
+def _application(wsgi: Any, options: dict[str, Any]):
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return wsgi
+
+    return Application()
+
+
+def gunicorn_options(
+    *, host: str, port: int, workers: int, timeout: float, access_log: bool
+) -> dict[str, Any]:
+    """The gunicorn settings ``serve`` uses."""
+    return {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": workers,
+        "worker_class": "sync",
+        # The query deadline is enforced by the application; gunicorn's heartbeat only catches a stuck worker.
+        "timeout": int(timeout) + 30,
+        "graceful_timeout": 5,
+        # GET queries of up to MAX_QUERY_BYTES need long request lines; the application answers 413 itself.
+        "limit_request_line": 0,
+        "accesslog": "-" if access_log else None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "post_request": _post_request,
+        "when_ready": _when_ready,
+        "proc_name": "backendkg",
+        # No control socket: several servers may run side by side under one user.
+        "control_socket_disable": True,
+    }
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes (default: 2 x CPUs + 1, at most 16). Each answers one request at a time.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=None,
+    help="Query deadline in seconds (default 10, or BACKENDKG_QUERY_TIMEOUT); over it a query gets 503.",
+)
+@click.option("--row-limit", type=click.IntRange(1), default=None, help="Most result rows (default 10000).")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="RDF files to serve instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML).",
+)
+@click.option(
+    "--remote",
+    metavar="URL",
+    default=None,
+    help="Serve the same API over an existing SPARQL endpoint instead of an embedded store.",
+)
+@click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log each request.")
+def serve(
+    host: str,
+    port: int,
+    workers: int | None,
+    timeout: float | None,
+    row_limit: int | None,
+    data: tuple[Path, ...],
+    remote: str | None,
+    access_log: bool,
+) -> None:
+    """Serve the graph over HTTP: SPARQL, Linked Data, downloads, the API and the page.
+
+    Runs under gunicorn with the graph loaded once and shared by the worker processes.
+    """
+    from .kg import LoadError
+    from .web import create_app
+
+    if remote and data:
+        raise click.UsageError("--remote and --data exclude each other.")
+    config: dict[str, Any] = {}
+    if data:
+        config["DATA"] = [str(p) for p in data]
+    if remote:
+        config["REMOTE"] = remote
+    if timeout is not None:
+        config["QUERY_TIMEOUT"] = timeout
+    if row_limit is not None:
+        config["ROW_LIMIT"] = row_limit
+    try:
+        app = create_app(config)
+    except LoadError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a remote endpoint that does not answer, a bad setting ...
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    effective_timeout = float(app.config["QUERY_TIMEOUT"])
+    options = gunicorn_options(
+        host=host,
+        port=port,
+        workers=workers or default_workers(),
+        timeout=effective_timeout,
+        access_log=access_log,
+    )
+    _application(app, options).run()

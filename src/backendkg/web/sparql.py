@@ -1,0 +1,215 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query operation, read-only), its service description, and VoID.
+
+- ``GET /sparql?query=...``, ``POST`` form (``query=``), ``POST application/sparql-query``;
+  ``default-graph-uri`` / ``named-graph-uri`` repeatable; ``format=`` overrides the Accept header.
+- Results negotiated per query form (:mod:`backendkg._formats`); ``Vary: Accept``; strong ETags and 304.
+- Updates in any form: 403. ``GET /sparql`` without a query: the service description (HTML: the page at ``/``).
+- ``GET /.well-known/void``: the VoID description of the dataset, with its linksets.
+- CORS: ``Access-Control-Allow-Origin: *``; preflight requests are answered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, redirect, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.http import parse_accept_header
+
+from .. import _formats
+from .._describe_service import service_description, void_description
+from ..engine import NotAcceptable, QueryTooLarge, UpdateForbidden, engine_for
+from . import state
+
+bp = Blueprint("sparql", __name__)
+
+_METHODS = ("GET", "POST", "OPTIONS")
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, X-Result-Truncated, X-Result-Rows, X-Result-Limit",
+}
+_PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match",
+    "Access-Control-Max-Age": "86400",
+}
+_FORM = "application/x-www-form-urlencoded"
+_QUERY = "application/sparql-query"
+_UPDATE = "application/sparql-update"
+
+# Service description / VoID: RDF syntaxes offered, the default first; HTML goes to the page at /.
+_DESCRIPTION_OFFERS = {
+    "text/turtle": _formats.TURTLE,
+    "application/ld+json": _formats.JSONLD,
+    "application/rdf+xml": _formats.RDFXML,
+    "application/n-triples": _formats.NTRIPLES,
+    "text/html": None,
+    "application/xhtml+xml": None,
+}
+
+
+@bp.record_once
+def _build_engine(setup_state) -> None:
+    engine_for(setup_state.app)
+
+
+@bp.route("/sparql", methods=_METHODS, strict_slashes=False, provide_automatic_options=False)
+def sparql():
+    if request.method == "OPTIONS":
+        return Response(status=204, headers=_PREFLIGHT)
+    engine = engine_for()
+    if request.method == "GET":
+        params = _checked(request.args, request.query_string)
+        if "update" in params:
+            raise UpdateForbidden("This endpoint is read-only: SPARQL Update requests are refused (and never by GET).")
+        if "query" not in params:
+            return _description()
+        text = _single(params, "query")
+    else:
+        text, params = _post_query(engine.max_query_bytes)
+
+    choice = _choice(params)
+    default_graph = params.getlist("default-graph-uri") or None
+    named_graphs = params.getlist("named-graph-uri") or None
+    if default_graph is not None or named_graphs is not None:
+        default_graph = default_graph or []
+        named_graphs = named_graphs or []
+
+    headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
+    etag = engine.etag(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs)
+    if etag is not None:
+        headers["ETag"] = etag
+        if request.method == "GET" and etag in request.headers.get("If-None-Match", ""):
+            if etag in request.if_none_match:
+                return Response(status=304, headers=headers)
+
+    result = engine.run(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs)
+    if result.rows is not None:
+        headers["X-Result-Rows"] = str(result.rows)
+    if result.truncated:
+        headers["X-Result-Truncated"] = "true"
+        headers["X-Result-Limit"] = str(engine.row_limit)
+    return Response(result.body, status=200, headers=headers, content_type=result.format.content_type)
+
+
+def _single(params: MultiDict, name: str) -> str:
+    values = params.getlist(name)
+    if len(values) != 1:
+        raise BadRequest(f"Exactly one {name!r} parameter is allowed; this request has {len(values)}.")
+    return values[0]
+
+
+def _checked(params: MultiDict, raw: bytes) -> MultiDict:
+    """``params`` as decoded by werkzeug, after making sure the raw bytes were UTF-8 (werkzeug replaces)."""
+    if any("\ufffd" in v for v in params.values()):
+        try:
+            parse_qsl(raw.decode("ascii", "strict"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise BadRequest("The request parameters are not valid UTF-8.") from None
+    return params
+
+
+def _post_query(max_bytes: int) -> tuple[str, MultiDict]:
+    mimetype = request.mimetype
+    length = request.content_length
+    if length is not None and length > 4 * max_bytes:
+        raise QueryTooLarge(f"The request body is {length} bytes long; this endpoint accepts at most {max_bytes}.")
+    if mimetype == _FORM:
+        _utf8_charset()
+        body = request.get_data(cache=True)
+        form = _checked(request.form, body)
+        if "update" in form:
+            raise UpdateForbidden()
+        params = MultiDict(request.args)
+        for key, value in form.items(multi=True):
+            params.add(key, value)
+        if "query" not in form:
+            raise BadRequest("A form POST to /sparql needs a 'query' parameter.")
+        return _single(form, "query"), params
+    if mimetype == _QUERY:
+        _utf8_charset()
+        body = request.get_data(cache=False)
+        if len(body) > max_bytes:
+            raise QueryTooLarge(f"The query is {len(body)} bytes long; this endpoint accepts at most {max_bytes}.")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest(f"The query is not valid UTF-8 (byte {exc.start}).") from None
+        return text, _checked(request.args, request.query_string)
+    if mimetype == _UPDATE:
+        raise UpdateForbidden()
+    if not mimetype:
+        raise UnsupportedMediaType(f"A POST to /sparql needs a Content-Type: {_QUERY} or {_FORM}.")
+    raise UnsupportedMediaType(f"Content-Type {mimetype!r} is not accepted here; send {_QUERY} or {_FORM}.")
+
+
+def _utf8_charset() -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii"):
+        raise BadRequest(f"The query must be UTF-8 encoded; the request says charset={charset}.")
+
+
+def _choice(params: MultiDict) -> _formats.Choice:
+    fmt = params.get("format")
+    if fmt:
+        try:
+            return _formats.override(fmt)
+        except KeyError:
+            raise BadRequest(
+                f"Unknown format {fmt!r}; use one of {', '.join(_formats.known_names())} or a media type."
+            ) from None
+    return _formats.negotiate(request.headers.get("Accept"))
+
+
+def _describe_format():
+    accept = request.headers.get("Accept")
+    if not accept:
+        return _formats.TURTLE
+    match = parse_accept_header(accept).best_match(list(_DESCRIPTION_OFFERS))
+    if match is None:
+        offered = ", ".join(m for m, f in _DESCRIPTION_OFFERS.items() if f is not None)
+        raise NotAcceptable(f"The description is available as {offered}, or as the page at /.")
+    return _DESCRIPTION_OFFERS[match]
+
+
+def _description():
+    fmt = _describe_format()
+    if fmt is None:
+        return redirect("/", code=303)
+    body = _cached(("sd", request.host_url, fmt.name), lambda: service_description(_root(), fmt, engine=engine_for()))
+    headers = {"Vary": "Accept"}
+    return Response(body, status=200, headers=headers, content_type=fmt.content_type)
+
+
+@bp.route("/.well-known/void", methods=("GET",))
+def void():
+    fmt = _describe_format()
+    if fmt is None:
+        return redirect("/", code=303)
+    body = _cached(("void", request.host_url, fmt.name), lambda: void_description(_root(), fmt, engine=engine_for(), version=state().version))
+    headers = {"Vary": "Accept"}
+    return Response(body, status=200, headers=headers, content_type=fmt.content_type)
+
+
+def _root() -> str:
+    return request.host_url.rstrip("/")
+
+
+def _cached(key: tuple, build):
+    cache = state().cache.setdefault("sparql.descriptions", {})
+    body = cache.get(key)
+    if body is None:
+        body = build()
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = body
+    return body
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    # Errors too: a browser client must be able to read why its query failed.
+    response.headers.update(_CORS)
+    return response
