@@ -389,17 +389,14 @@ class Engine:
         backend, row_limit, timeout = self.backend, self.row_limit, self.timeout
 
         def call() -> Result:
-            canonical = backend.evaluate(
-                text, default_graph=dg, named_graphs=ng, row_limit=row_limit, timeout=timeout
-            )
+            canonical = backend.evaluate(text, default_graph=dg, named_graphs=ng, row_limit=row_limit, timeout=timeout)
             return finish(canonical, choice)
 
         try:
             result = _runner.run(call, timeout=timeout)
         except _runner.Overrun:
             raise QueryTimeout(
-                f"The query did not finish within {timeout:g} seconds and was stopped. "
-                "Narrow it down or add a LIMIT."
+                f"The query did not finish within {timeout:g} seconds and was stopped. Narrow it down or add a LIMIT."
             ) from None
         if self.cache is not None:
             result = Result(

@@ -55,9 +55,7 @@ def _application(wsgi: Any, options: dict[str, Any]):
     return Application()
 
 
-def gunicorn_options(
-    *, host: str, port: int, workers: int, timeout: float, access_log: bool
-) -> dict[str, Any]:
+def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, access_log: bool) -> dict[str, Any]:
     """The gunicorn settings ``serve`` uses."""
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],

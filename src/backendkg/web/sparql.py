@@ -81,9 +81,9 @@ def sparql():
     etag = engine.etag(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs)
     if etag is not None:
         headers["ETag"] = etag
-        if request.method == "GET" and etag in request.headers.get("If-None-Match", ""):
-            if etag in request.if_none_match:
-                return Response(status=304, headers=headers)
+        conditional = request.method == "GET" and etag in request.headers.get("If-None-Match", "")
+        if conditional and etag in request.if_none_match:
+            return Response(status=304, headers=headers)
 
     result = engine.run(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs)
     if result.rows is not None:
@@ -188,7 +188,10 @@ def void():
     fmt = _describe_format()
     if fmt is None:
         return redirect("/", code=303)
-    body = _cached(("void", request.host_url, fmt.name), lambda: void_description(_root(), fmt, engine=engine_for(), version=state().version))
+    body = _cached(
+        ("void", request.host_url, fmt.name),
+        lambda: void_description(_root(), fmt, engine=engine_for(), version=state().version),
+    )
     headers = {"Vary": "Accept"}
     return Response(body, status=200, headers=headers, content_type=fmt.content_type)
 
