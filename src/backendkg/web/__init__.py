@@ -59,11 +59,13 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .ld import bp as ld_bp
     from .pages import bp as pages_bp
+    from .sparql import bp as sparql_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(ld_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(sparql_bp)
 
 
 def state(app: Flask | None = None) -> AppState:
