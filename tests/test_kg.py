@@ -131,3 +131,16 @@ def test_every_command_has_help():
 def test_health(client, kg):
     body = client.get("/health").get_json()
     assert body == {"status": "ok", "version": backendkg.__version__, "triples": len(kg)}
+
+
+def test_stats_show_the_minimum_content(kg):
+    from backendkg.stats import compute
+
+    classes = {iri.rsplit("#", 1)[-1]: n for iri, n in compute(kg).classes if iri.startswith(ONTOLOGY)}
+    assert classes["Role"] >= 10
+    assert classes["Skill"] + classes["Technology"] >= 60
+    assert classes["Responsibility"] >= 25
+    assert classes["Industry"] == 5
+    assert classes["SourceDocument"] == 4
+    graphs = dict(compute(kg).graphs)
+    assert set(graphs) == {f.graph for f in kg.files}
