@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
+    from .download import bp as download_bp
     from .health import bp as health_bp
     from .ld import bp as ld_bp
     from .pages import bp as pages_bp
@@ -65,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(ld_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(download_bp)
     app.register_blueprint(sparql_bp)
 
 
