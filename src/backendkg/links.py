@@ -46,14 +46,14 @@ WHERE {
   ?target void:uriRegexPattern ?pattern .
   VALUES ?relation { skos:exactMatch skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch }
   ?concept ?relation ?external .
-  FILTER(isIRI(?concept) && STRSTARTS(STR(?concept), STR(<%s>)))
+  FILTER(isIRI(?concept) && STRSTARTS(STR(?concept), "{base}"))
   FILTER(isIRI(?external) && REGEX(STR(?external), ?pattern))
   OPTIONAL { ?target pav:version ?v }
   OPTIONAL { ?concept skos:prefLabel ?l FILTER(LANGMATCHES(LANG(?l), "en")) }
   OPTIONAL { ?external rdfs:label ?el }
 }
 GROUP BY ?target ?concept ?relation ?external
-""" % BASE
+""".replace("{base}", BASE)
 
 
 @dataclass(frozen=True)
