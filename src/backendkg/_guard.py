@@ -14,6 +14,7 @@ than a syntax error.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -25,39 +26,65 @@ class Unverifiable(Exception):
     """The query mentions ``service`` (or uses ``\\u`` escapes) but the safety check cannot parse it."""
 
 
+@dataclass(frozen=True)
+class Inspection:
+    """What evaluation needs to know about a query before it runs."""
+
+    #: The query names its own dataset (``FROM`` / ``FROM NAMED``).
+    dataset: bool = False
+
+
+_PLAIN = Inspection()
+
+
 def might_federate(text: str) -> bool:
     """Whether ``text`` could contain a SERVICE clause (a cheap, exact negative test)."""
     lowered = text.lower()
     return "service" in lowered or "\\u" in lowered
 
 
-def check_query(text: str) -> None:
-    """Raise :class:`FederatedQuery` if ``text`` has a SERVICE clause; :class:`Unverifiable` if it might but
-    cannot be parsed by the check."""
-    if not might_federate(text):
-        return
-    verdict = _verdict(text)
-    if verdict is None:
-        return
-    kind, message = verdict
+def inspect(text: str) -> Inspection:
+    """Raise :class:`FederatedQuery` if ``text`` has a SERVICE clause, :class:`Unverifiable` if it might but
+    cannot be parsed by the check; otherwise say whether it has a dataset clause.
+
+    Text without the words ``service`` and ``from`` and without ``\\u`` escapes cannot have either clause
+    and is not parsed here.
+    """
+    lowered = text.lower()
+    federate = "service" in lowered or "\\u" in lowered
+    if not federate and "from" not in lowered:
+        return _PLAIN
+    kind, message = _verdict(text)
     if kind == "service":
         raise FederatedQuery(message)
-    raise Unverifiable(message)
+    if kind == "unparsable":
+        if federate:
+            raise Unverifiable(message)
+        return _PLAIN  # the store's parser reports the syntax error
+    return Inspection(dataset=kind == "dataset")
+
+
+def check_query(text: str) -> None:
+    """Raise :class:`FederatedQuery` or :class:`Unverifiable` as :func:`inspect` does."""
+    inspect(text)
 
 
 @functools.lru_cache(maxsize=1024)
-def _verdict(text: str) -> tuple[str, str] | None:
+def _verdict(text: str) -> tuple[str, str]:
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         tree = parseQuery(text)
     except Exception as exc:  # pyparsing raises several types; all mean "not parsable here"
-        return ("unverifiable", f"the query could not be checked for SERVICE clauses: {exc}")
+        return ("unparsable", f"the query could not be checked for SERVICE clauses: {exc}")
+    dataset = False
     for name, term in _walk(tree):
         if name == "ServiceGraphPattern":
             shown = term.n3() if hasattr(term, "n3") else str(term)
             return ("service", f"SERVICE {shown} is not allowed: this endpoint makes no outbound requests")
-    return None
+        if name == "DatasetClause":
+            dataset = True
+    return ("dataset", "") if dataset else ("plain", "")
 
 
 def _walk(node: Any):

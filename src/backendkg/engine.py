@@ -135,6 +135,7 @@ class Backend(Protocol):
         *,
         default_graph: Sequence[str] | None,
         named_graphs: Sequence[str] | None,
+        own_dataset: bool,
         row_limit: int,
         timeout: float,
     ) -> Canonical: ...
@@ -205,12 +206,15 @@ class LocalBackend:
         *,
         default_graph: Sequence[str] | None,
         named_graphs: Sequence[str] | None,
+        own_dataset: bool = False,
         row_limit: int,
         timeout: float,
     ) -> Canonical:
         kwargs: dict[str, Any] = {"prefixes": PREFIXES}
         if default_graph is None and named_graphs is None:
-            kwargs["use_default_graph_as_union"] = True
+            # The union default graph, unless the query names its dataset with FROM / FROM NAMED.
+            if not own_dataset:
+                kwargs["use_default_graph_as_union"] = True
         else:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph or ()]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
@@ -331,15 +335,16 @@ class Engine:
         cacheable = backend.fingerprint is not None and cache_bytes > 0
         self.cache = _ResultCache(int(cache_bytes), max(int(cache_bytes) // 8, 1)) if cacheable else None
 
-    def check(self, text: str) -> None:
-        """Raise the error the query would get before evaluation (size, SERVICE), or return."""
+    def check(self, text: str) -> _guard.Inspection:
+        """Raise the error the query would get before evaluation (size, SERVICE), or say what evaluation
+        needs to know about it."""
         size = len(text.encode("utf-8")) if len(text) * 4 > self.max_query_bytes else len(text)
         if size > self.max_query_bytes:
             raise QueryTooLarge(
                 f"The query is {size} bytes long; this endpoint accepts at most {self.max_query_bytes} bytes."
             )
         try:
-            _guard.check_query(text)
+            return _guard.inspect(text)
         except _guard.FederatedQuery as exc:
             raise QueryRefused(str(exc)) from None
         except _guard.Unverifiable as exc:
@@ -385,11 +390,18 @@ class Engine:
                 return hit
         if choice.tabular is None and choice.graph is None:
             raise NotAcceptable(_not_acceptable("any query", _formats.TABULAR_FORMATS + _formats.GRAPH_FORMATS))
-        self.check(text)
+        inspection = self.check(text)
         backend, row_limit, timeout = self.backend, self.row_limit, self.timeout
 
         def call() -> Result:
-            canonical = backend.evaluate(text, default_graph=dg, named_graphs=ng, row_limit=row_limit, timeout=timeout)
+            canonical = backend.evaluate(
+                text,
+                default_graph=dg,
+                named_graphs=ng,
+                own_dataset=inspection.dataset,
+                row_limit=row_limit,
+                timeout=timeout,
+            )
             return finish(canonical, choice)
 
         try:

@@ -82,7 +82,7 @@ def sparql():
     if etag is not None:
         headers["ETag"] = etag
         conditional = request.method == "GET" and etag in request.headers.get("If-None-Match", "")
-        if conditional and etag in request.if_none_match:
+        if conditional and request.if_none_match.contains(etag.strip('"')):
             return Response(status=304, headers=headers)
 
     result = engine.run(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs)
@@ -103,9 +103,10 @@ def _single(params: MultiDict, name: str) -> str:
 
 def _checked(params: MultiDict, raw: bytes) -> MultiDict:
     """``params`` as decoded by werkzeug, after making sure the raw bytes were UTF-8 (werkzeug replaces)."""
-    if any("\ufffd" in v for v in params.values()):
+    # werkzeug keeps undecodable escapes as literal "%XX" text: only then is the strict check needed.
+    if any("%" in v or "\ufffd" in v for v in params.values()):
         try:
-            parse_qsl(raw.decode("ascii", "strict"), keep_blank_values=True, encoding="utf-8", errors="strict")
+            parse_qsl(raw.decode("utf-8", "strict"), keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
             raise BadRequest("The request parameters are not valid UTF-8.") from None
     return params
