@@ -1,0 +1,182 @@
+"""The benchmark harness in bench/: its synthetic graph, its load driver, its answer checks and a short run."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import _load  # noqa: E402
+import _queries  # noqa: E402
+import _synthetic  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> list[ox.Triple]:
+    return list(_synthetic.generate(triples=6_000, seed=7))
+
+
+def test_synthetic_graph_is_deterministic_and_of_the_asked_size(synthetic: list[ox.Triple]) -> None:
+    assert list(_synthetic.generate(triples=6_000, seed=7)) == synthetic
+    assert list(_synthetic.generate(triples=6_000, seed=8)) != synthetic
+    assert 6_000 <= len(synthetic) <= 6_300
+    assert len(set(synthetic)) == len(synthetic)
+
+
+def test_synthetic_graph_file_holds_what_was_counted(tmp_path: Path) -> None:
+    path = tmp_path / "graph.nt"
+    count = _synthetic.write(path, triples=3_000, seed=1)
+    store = ox.Store()
+    store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+    assert len(store) == count
+    _synthetic.write(tmp_path / "again.nt", triples=3_000, seed=1)
+    assert (tmp_path / "again.nt").read_bytes() == path.read_bytes()
+
+
+def test_every_benchmark_query_has_an_answer_on_the_synthetic_graph(synthetic: list[ox.Triple]) -> None:
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in synthetic)
+    for query in _queries.QUERIES.values():
+        result = store.query(query.text)
+        if query.construct:
+            body = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        else:
+            body = result.serialize(format=ox.QueryResultsFormat.JSON)
+        assert _queries.answer(query, body).total() > 0, query.name
+
+
+def _select(rows: list[dict]) -> bytes:
+    return json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": rows}}).encode()
+
+
+def test_answers_are_compared_row_for_row_or_by_size() -> None:
+    join, label = _queries.QUERIES["join"], _queries.QUERIES["label"]
+    a = _queries.answer(join, _select([{"x": {"type": "uri", "value": "http://a"}}]))
+    b = _queries.answer(join, _select([{"x": {"type": "uri", "value": "http://b"}}]))
+    assert _queries.same_answer(join, a, a)
+    assert not _queries.same_answer(join, a, b)
+    assert _queries.same_answer(label, a, b)
+    assert not _queries.same_answer(label, a, a + b)
+
+
+def test_percentile_interpolates_between_ranks() -> None:
+    values = [float(v) for v in range(1, 102)]
+    assert _load.percentile(values, 50) == 51
+    assert _load.percentile(values, 99) == 100
+    assert _load.percentile(values, 0) == 1
+    assert _load.percentile(values, 100) == 101
+    assert _load.percentile([1.0, 2.0], 50) == 1.5
+    assert _load.percentile([1.0, 2.0, 3.0, 10.0], 90) == pytest.approx(7.9)
+    assert math.isnan(_load.percentile([], 50))
+    with pytest.raises(ValueError):
+        _load.percentile(values, 101)
+
+
+def test_run_stats_report_rates_and_percentiles_in_milliseconds() -> None:
+    stats = _load.RunStats(requests=4, errors=1, elapsed=2.0, latencies=[0.001, 0.002, 0.003, 0.004], client_cpu=0.5)
+    assert stats.rps == 2.0
+    assert stats.p50_ms == pytest.approx(2.5)
+    assert stats.p99_ms == pytest.approx(3.97)
+    assert stats.client_ceiling == 10.0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        status = 200 if self.path.startswith("/ok") else 500
+        body = b"x" * 3000
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _KeepAliveHandler(_Handler):
+    protocol_version = "HTTP/1.1"
+
+
+@pytest.fixture(params=[_Handler, _KeepAliveHandler], ids=["closing", "keep-alive"])
+def http_port(request: pytest.FixtureRequest) -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), request.param)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_driver_counts_answers_and_errors(http_port: int) -> None:
+    seen: list[int] = []
+
+    def target(n: int) -> str:
+        seen.append(n)
+        return f"/ok?n={n}"
+
+    good = _load.run("127.0.0.1", http_port, target, headers={"Accept": "*/*"}, concurrency=3, duration=0.5)
+    assert good.requests > 10 and good.errors == 0
+    assert len(good.latencies) == good.requests and good.latencies == sorted(good.latencies)
+    assert 0.5 <= good.elapsed < 5
+    assert good.rps == pytest.approx(good.requests / good.elapsed)
+    assert len(seen) == good.requests and seen.count(0) == 3
+
+    bad = _load.run("127.0.0.1", http_port, lambda n: "/fail", headers={}, concurrency=2, duration=0.3)
+    assert bad.requests == 0 and bad.errors > 0
+    assert bad.error_samples[0] == "HTTP 500"
+
+
+def test_driver_counts_a_refused_connection_as_an_error() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    stats = _load.run("127.0.0.1", port, lambda n: "/", headers={}, concurrency=1, duration=0.2)
+    assert stats.requests == 0 and stats.errors >= 1
+    assert "ConnectionRefusedError" in stats.error_samples[0]
+
+
+def test_a_one_second_run_against_backendkg_completes(tmp_path: Path) -> None:
+    markdown = tmp_path / "report.md"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "endpoint.py"),
+            "--servers=backendkg",
+            "--datasets=synthetic",
+            "--synthetic-triples=3000",
+            "--queries=label,construct",
+            "--duration=1",
+            "--warmup=0",
+            "--workers=1",
+            f"--work-dir={tmp_path}",
+            f"--markdown={markdown}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rows = [line for line in markdown.read_text().splitlines() if line.startswith("| ") and "backendkg |" in line]
+    assert len(rows) == 2, markdown.read_text()
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert float(cells[2].replace(",", "")) > 0, row  # req/s
+        assert cells[5] == "0", row  # errors
+        assert "DIFFERS" not in cells[6], row
