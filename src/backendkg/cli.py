@@ -89,6 +89,10 @@ from .serve import serve as _serve  # noqa: E402 (after the group it joins)
 
 cli.add_command(_serve)
 
+from .query_cli import query as _query  # noqa: E402 (after the group it joins)
+
+cli.add_command(_query)
+
 
 def main() -> None:
     cli()
