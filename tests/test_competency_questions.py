@@ -215,7 +215,7 @@ def test_benefits_and_how_they_are_delivered(kg):
     assert delivered == {
         "efficient data management": {"creating and managing databases"},
         "integration": {
-            "API design and development",
+            "designing and building APIs",
             "connecting the frontend with the backend",
             "integrating systems and services",
         },
