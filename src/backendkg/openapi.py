@@ -23,7 +23,9 @@ from .queries import NamedQuery
 #: Most rows of a response example.
 EXAMPLE_ROWS = 3
 #: Pattern of the text accepted for an IRI parameter: an absolute IRI, a prefixed name, or a short form.
-IRI_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~/?!$&'()*+,;=-]*|/?[a-z]+/[A-Za-z0-9._~-]+)$"
+IRI_PATTERN = (
+    r"^(?:[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~/?!$&'()*+,;=-]*|/?(?:" + "|".join(KINDS) + r")/[A-Za-z0-9._~-]+)$"
+)
 #: Longest text accepted for a text parameter.
 MAX_TEXT = 500
 
