@@ -59,7 +59,9 @@ def test_construct_defaults_to_turtle_and_parses_back(client):
 
 
 def test_describe(client):
-    response = client.get("/sparql", query_string={"query": "DESCRIBE bkg:Role"}, headers={"Accept": "application/n-triples"})
+    response = client.get(
+        "/sparql", query_string={"query": "DESCRIBE bkg:Role"}, headers={"Accept": "application/n-triples"}
+    )
     assert response.status_code == 200
     subjects = {t.subject for t in ox.parse(response.data, ox.RdfFormat.N_TRIPLES)}
     assert ox.NamedNode(ROLE) in subjects
@@ -200,7 +202,11 @@ def test_etag_and_304(client):
     [
         {"method": "POST", "data": {"update": "CLEAR ALL"}},
         {"method": "POST", "data": "CLEAR ALL", "content_type": "application/sparql-update"},
-        {"method": "POST", "data": "INSERT DATA { <http://a> <http://b> <http://c> }", "content_type": "application/sparql-update"},
+        {
+            "method": "POST",
+            "data": "INSERT DATA { <http://a> <http://b> <http://c> }",
+            "content_type": "application/sparql-update",
+        },
         {"method": "GET", "query_string": {"update": "CLEAR ALL"}},
         {"method": "GET", "query_string": {"query": "DROP ALL"}},
         {"method": "GET", "query_string": {"query": "LOAD <http://127.0.0.1:9/data.ttl>"}},
@@ -235,7 +241,7 @@ def test_service_is_refused_before_evaluation(client, query):
 @pytest.mark.parametrize(
     "query",
     [
-        'PREFIX service: <http://example.org/service/> SELECT ?s WHERE { ?s ?p service:x } LIMIT 1',
+        "PREFIX service: <http://example.org/service/> SELECT ?s WHERE { ?s ?p service:x } LIMIT 1",
         'SELECT ?s WHERE { ?s ?p "SERVICE <http://127.0.0.1:9/>" } LIMIT 1',
         "SELECT ?s WHERE { ?s ?p <http://example.org/SERVICE> } # SERVICE <http://127.0.0.1:9/>",
         "SELECT ?service WHERE { ?service ?p ?o } LIMIT 1",
@@ -305,7 +311,9 @@ def test_row_limit_cuts_results_and_says_so():
     assert len(bindings(response)) == 5
     assert response.headers["X-Result-Truncated"] == "true"
     assert response.headers["X-Result-Limit"] == "5"
-    response = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "application/n-triples"})
+    response = client.get(
+        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "application/n-triples"}
+    )
     assert len(list(ox.parse(response.data, ox.RdfFormat.N_TRIPLES))) == 5
     assert response.headers["X-Result-Truncated"] == "true"
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"})
@@ -360,13 +368,19 @@ def test_service_description(client, app):
     store = _graph(response, ox.RdfFormat.TURTLE)
     ask = lambda q: bool(store.query(f"PREFIX sd: <{SD}> PREFIX void: <{VOID}> ASK {{ {q} }}"))  # noqa: E731
     assert ask("?s a sd:Service ; sd:endpoint <http://localhost/sparql> ; sd:supportedLanguage sd:SPARQL11Query")
-    assert ask("?s sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/Turtle>")
+    assert ask(
+        "?s sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/Turtle>"
+    )
     assert ask("?s sd:feature sd:UnionDefaultGraph")
     assert not ask("?s sd:feature sd:BasicFederatedQuery")
     for graph in app.extensions["backendkg"].kg.graphs:
         assert ask(f"?s sd:defaultDataset/sd:namedGraph/sd:name <{graph}>")
     triples = len(app.extensions["backendkg"].kg.store)
-    rows = list(store.query(f"PREFIX sd: <{SD}> PREFIX void: <{VOID}> SELECT ?n {{ ?s sd:defaultDataset/sd:defaultGraph/void:triples ?n }}"))
+    rows = list(
+        store.query(
+            f"PREFIX sd: <{SD}> PREFIX void: <{VOID}> SELECT ?n {{ ?s sd:defaultDataset/sd:defaultGraph/void:triples ?n }}"
+        )
+    )
     assert 0 < int(rows[0]["n"].value) <= triples
 
 
@@ -409,7 +423,9 @@ def test_void(client, app):
     linksets = {
         str(s["l"].value) for s in kg.store.query(f"SELECT DISTINCT ?l {{ GRAPH ?g {{ ?l a <{VOID}Linkset> }} }}")
     }
-    published = {str(s["l"].value) for s in store.query(f"SELECT ?l {{ ?l a <{VOID}Linkset> ; <{VOID}linkPredicate> ?p }}")}
+    published = {
+        str(s["l"].value) for s in store.query(f"SELECT ?l {{ ?l a <{VOID}Linkset> ; <{VOID}linkPredicate> ?p }}")
+    }
     assert linksets <= published
 
 

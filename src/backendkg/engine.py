@@ -136,6 +136,7 @@ class Backend(Protocol):
         default_graph: Sequence[str] | None,
         named_graphs: Sequence[str] | None,
         own_dataset: bool,
+        base_iri: str | None,
         row_limit: int,
         timeout: float,
     ) -> Canonical: ...
@@ -207,10 +208,13 @@ class LocalBackend:
         default_graph: Sequence[str] | None,
         named_graphs: Sequence[str] | None,
         own_dataset: bool = False,
+        base_iri: str | None = None,
         row_limit: int,
         timeout: float,
     ) -> Canonical:
         kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if base_iri:
+            kwargs["base_iri"] = base_iri
         if default_graph is None and named_graphs is None:
             # The union default graph, unless the query names its dataset with FROM / FROM NAMED.
             if not own_dataset:
@@ -357,6 +361,7 @@ class Engine:
         choice: Choice = _formats.DEFAULT,
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> str | None:
         """The strong ETag the answer to this request will carry (``None`` when answers are not cacheable)."""
         if self.backend.fingerprint is None:
@@ -367,6 +372,7 @@ class Engine:
                 choice.key,
                 "\x01".join(default_graph) if default_graph is not None else "*",
                 "\x01".join(named_graphs) if named_graphs is not None else "*",
+                base_iri or "",
                 text,
             )
         )
@@ -379,11 +385,14 @@ class Engine:
         choice: Choice = _formats.DEFAULT,
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> Result:
-        """Check, evaluate and serialize ``text``; see the module documentation for the errors raised."""
+        """Check, evaluate and serialize ``text``; see the module documentation for the errors raised.
+
+        ``base_iri`` resolves relative IRIs in the query (``/sparql`` uses its own URL)."""
         dg = tuple(default_graph) if default_graph is not None else None
         ng = tuple(named_graphs) if named_graphs is not None else None
-        key = (text, dg, ng, choice.key)
+        key = (text, dg, ng, choice.key, base_iri)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -399,6 +408,7 @@ class Engine:
                 default_graph=dg,
                 named_graphs=ng,
                 own_dataset=inspection.dataset,
+                base_iri=base_iri,
                 row_limit=row_limit,
                 timeout=timeout,
             )
@@ -417,7 +427,7 @@ class Engine:
                 result.kind,
                 result.rows,
                 result.truncated,
-                self.etag(text, choice=choice, default_graph=dg, named_graphs=ng),
+                self.etag(text, choice=choice, default_graph=dg, named_graphs=ng, base_iri=base_iri),
             )
             self.cache.put(key, result)
         return result

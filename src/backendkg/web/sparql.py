@@ -78,14 +78,15 @@ def sparql():
         named_graphs = named_graphs or []
 
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
-    etag = engine.etag(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs)
+    base_iri = request.base_url
+    etag = engine.etag(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
     if etag is not None:
         headers["ETag"] = etag
         conditional = request.method == "GET" and etag in request.headers.get("If-None-Match", "")
         if conditional and request.if_none_match.contains(etag.strip('"')):
             return Response(status=304, headers=headers)
 
-    result = engine.run(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs)
+    result = engine.run(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
     if result.rows is not None:
         headers["X-Result-Rows"] = str(result.rows)
     if result.truncated:
