@@ -378,7 +378,8 @@ def test_service_description(client, app):
     triples = len(app.extensions["backendkg"].kg.store)
     rows = list(
         store.query(
-            f"PREFIX sd: <{SD}> PREFIX void: <{VOID}> SELECT ?n {{ ?s sd:defaultDataset/sd:defaultGraph/void:triples ?n }}"
+            f"PREFIX sd: <{SD}> PREFIX void: <{VOID}>"
+            " SELECT ?n { ?s sd:defaultDataset/sd:defaultGraph/void:triples ?n }"
         )
     )
     assert 0 < int(rows[0]["n"].value) <= triples
@@ -406,8 +407,9 @@ def test_void(client, app):
     store = _graph(response, ox.RdfFormat.TURTLE)
     rows = list(
         store.query(
-            f"PREFIX void: <{VOID}> SELECT ?t ?c ?p ?s ?o ?e WHERE {{ ?d a void:Dataset ; void:triples ?t ; void:classes ?c ;"
-            " void:properties ?p ; void:distinctSubjects ?s ; void:distinctObjects ?o ; void:sparqlEndpoint ?e }"
+            f"PREFIX void: <{VOID}> SELECT ?t ?c ?p ?s ?o ?e WHERE "
+            "{ ?d a void:Dataset ; void:triples ?t ; void:classes ?c ; void:properties ?p ;"
+            " void:distinctSubjects ?s ; void:distinctObjects ?o ; void:sparqlEndpoint ?e }"
         )
     )
     assert len(rows) == 1

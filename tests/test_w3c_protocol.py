@@ -185,7 +185,7 @@ def test_updates_are_refused_with_403(w3c_server, test):
     ]
     assert update_steps
     for step in update_steps:
-        status, content_type, body = _send(w3c_server, step)
+        status, _, body = _send(w3c_server, step)
         assert status == 403, body
         assert b"read-only" in body
     # Nothing changed: the graphs of the suite are all still there.
