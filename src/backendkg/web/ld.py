@@ -6,13 +6,19 @@ an extension (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``) picks one out
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, make_response, request
 
-from ..namespaces import BASE, KINDS
+from .._paths import SHAPES_DIR
+from ..export import sorted_triples
+from ..namespaces import BASE, BKG, GRAPH, KINDS, ONTOLOGY
 from . import state
 from ._describe import describe, serialize
+from ._ontodoc import build as build_ontology
+from ._ontodoc import local_href
 from ._rdfmedia import BY_EXTENSION, HTML, RDF_MEDIA, Html, RdfMedia, negotiate, split_extension, wants_html
 from ._render import install, page, terms
+from ._shapesdoc import load_shapes
 from ._view import build
 
 bp = Blueprint("ld", __name__)
@@ -96,3 +102,100 @@ def single(name: str, extension: str | None = None):
     if not triples:
         return not_found(iri, path)
     return respond(iri, path, triples, extension)
+
+
+# The ontology and the shapes -------------------------------------------------------------------------------
+
+
+def ontology_doc():
+    st = state()
+    if "ontology-doc" not in st.cache:
+        st.cache["ontology-doc"] = build_ontology(st.kg)
+    return st.cache["ontology-doc"]
+
+
+def ontology_triples() -> list:
+    """The ontology's own triples: the graph of ``ontology/backendkg.ttl`` when it is loaded, else every
+    triple about the ontology or a ``bkg:`` term."""
+    st = state()
+    if "ontology-triples" not in st.cache:
+        graph = GRAPH + "backendkg"
+        if graph in st.kg.graphs:
+            quads = st.kg.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        else:
+            quads = (
+                q
+                for q in st.kg.store
+                if isinstance(q.subject, ox.NamedNode)
+                and (q.subject.value == ONTOLOGY or q.subject.value.startswith(BKG))
+            )
+        st.cache["ontology-triples"] = sorted_triples(quads)
+    return st.cache["ontology-triples"]
+
+
+def _in_ontology(iri: str) -> bool:
+    return iri == ONTOLOGY or iri.startswith(BKG)
+
+
+def shapes_doc():
+    st = state()
+    if "shapes-doc" not in st.cache:
+        st.cache["shapes-doc"] = load_shapes(SHAPES_DIR)
+    return st.cache["shapes-doc"]
+
+
+def document(path: str, triples: list, extension: str | None, render_html):
+    """A document resource (``/ontology``, ``/shapes``): HTML by ``render_html()`` or RDF of ``triples``."""
+    chosen = choose(extension)
+    if isinstance(chosen, Html):
+        response = make_response(render_html())
+    else:
+        response = Response(serialize(triples, chosen.format), content_type=chosen.content_type)
+        if not extension:
+            response.headers["Content-Location"] = f"{path}.{chosen.extension}"
+    if not extension:
+        response.headers["Vary"] = "Accept"
+    response.headers["Link"] = link_header(path)
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+_EXT = f"<any({', '.join([*BY_EXTENSION, 'html'])}):extension>"
+
+
+@bp.get("/ontology")
+@bp.get(f"/ontology.{_EXT}")
+def ontology(extension: str | None = None):
+    """The ontology: its documentation with a class diagram, or its triples."""
+
+    def html():
+        doc = ontology_doc()
+        return page("ontology.html", doc=doc, alternates=alternates("/ontology"), local=local_href)[0]
+
+    return document("/ontology", ontology_triples(), extension, html)
+
+
+@bp.get("/ontology/<version>")
+def ontology_version(version: str):
+    """The version IRI of the ontology answers with the ontology of that version, which is the one served."""
+    if version != state().version:
+        abort(404, description=f"This server serves version {state().version} of the ontology, not {version}.")
+    return ontology()
+
+
+@bp.get("/ontology.svg")
+def ontology_diagram():
+    response = Response(ontology_doc().svg, content_type="image/svg+xml; charset=utf-8")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/shapes")
+@bp.get(f"/shapes.{_EXT}")
+def shapes(extension: str | None = None):
+    """The SHACL shapes: their documentation, or their triples."""
+
+    def html():
+        return page("shapes.html", doc=shapes_doc(), alternates=alternates("/shapes"))[0]
+
+    return document("/shapes", shapes_doc().triples, extension, html)
