@@ -86,7 +86,8 @@ def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, acce
     "--workers",
     type=click.IntRange(1, 256),
     default=None,
-    help="Worker processes (default: 2 x CPUs + 1, at most 16). Each answers one request at a time.",
+    envvar="BACKENDKG_WORKERS",
+    help="Worker processes (default: 2 x CPUs + 1, at most 16, or BACKENDKG_WORKERS); one request at a time each.",
 )
 @click.option(
     "--timeout",
@@ -95,6 +96,16 @@ def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, acce
     help="Query deadline in seconds (default 10, or BACKENDKG_QUERY_TIMEOUT); over it a query gets 503.",
 )
 @click.option("--row-limit", type=click.IntRange(1), default=None, help="Most result rows (default 10000).")
+@click.option(
+    "--max-query-bytes", type=click.IntRange(1), default=None, help="Longest query text in bytes (default 65536)."
+)
+@click.option(
+    "--rate-limit",
+    metavar="LIMIT",
+    default=None,
+    help="Requests per client address, e.g. '60/minute' (default: no limit, or BACKENDKG_RATE_LIMIT).",
+)
+@click.option("--strict", is_flag=True, default=False, help="Refuse to start when the data fails the SHACL shapes.")
 @click.option(
     "--data",
     "data",
@@ -108,16 +119,23 @@ def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, acce
     default=None,
     help="Serve the same API over an existing SPARQL endpoint instead of an embedded store.",
 )
-@click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log each request.")
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="Log each request as one JSON line on standard error (default: off, or BACKENDKG_ACCESS_LOG).",
+)
 def serve(
     host: str,
     port: int,
     workers: int | None,
     timeout: float | None,
     row_limit: int | None,
+    max_query_bytes: int | None,
+    rate_limit: str | None,
+    strict: bool,
     data: tuple[Path, ...],
     remote: str | None,
-    access_log: bool,
+    access_log: bool | None,
 ) -> None:
     """Serve the graph over HTTP: SPARQL, Linked Data, downloads, the API and the page.
 
@@ -137,6 +155,12 @@ def serve(
         config["QUERY_TIMEOUT"] = timeout
     if row_limit is not None:
         config["ROW_LIMIT"] = row_limit
+    if max_query_bytes is not None:
+        config["MAX_QUERY_BYTES"] = max_query_bytes
+    if rate_limit is not None:
+        config["RATE_LIMIT"] = rate_limit
+    if access_log is not None:
+        config["ACCESS_LOG"] = access_log
     try:
         app = create_app(config)
     except LoadError as exc:
@@ -145,12 +169,21 @@ def serve(
     except Exception as exc:  # a remote endpoint that does not answer, a bad setting ...
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    if strict:
+        from ._startup import conformance_problems
+
+        problems = conformance_problems(app)
+        if problems:
+            for line in problems:
+                click.echo(f"error: {line}", err=True)
+            click.echo("error: the data does not conform to the shapes; not serving it (--strict).", err=True)
+            sys.exit(1)
     effective_timeout = float(app.config["QUERY_TIMEOUT"])
     options = gunicorn_options(
         host=host,
         port=port,
         workers=workers or default_workers(),
         timeout=effective_timeout,
-        access_log=access_log,
+        access_log=False,  # the application writes the access log (ACCESS_LOG), as JSON lines
     )
     _application(app, options).run()

@@ -12,6 +12,7 @@ from flask import Flask
 
 from .. import __version__
 from ..kg import load
+from . import _observability, _ratelimit
 from ._errors import register_error_handlers
 from ._state import AppState
 
@@ -22,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 10.0,
     "MAX_QUERY_BYTES": 64 * 1024,
     "ROW_LIMIT": 10_000,
+    # Operations (see the README's "Limits, configuration and operations" section).
+    "ACCESS_LOG": False,
+    "ACCESS_LOG_QUERY": False,
+    "ACCESS_LOG_HEALTH": False,
+    "RATE_LIMIT": None,
+    "RATE_LIMIT_STORAGE": "memory://",
 }
 
 
@@ -50,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["backendkg"] = AppState(kg=kg, version=__version__)
 
     register_error_handlers(app)
+    _observability.install(app)
+    _ratelimit.install(app)
     _register_blueprints(app)
     return app
 
