@@ -224,3 +224,16 @@ def test_resolve_accepts_labels_and_iris(kg, index, text, expected):
 def test_resolve_rejects_what_names_nothing(kg, index, text):
     with pytest.raises(ParamError, match="Parameter 'have' names no concept"):
         questions.resolve(kg, index, text, name="have")
+
+
+def test_resolve_keeps_the_kinds_asked_for_when_a_label_is_shared():
+    from pathlib import Path
+
+    from backendkg import kg as kg_module
+
+    fixture = kg_module.load([Path(__file__).parent / "fixtures" / "api.ttl"])
+    index = LabelIndex.from_graph(fixture)
+    both = questions.resolve(fixture, index, "api design", name="have")
+    assert sorted(short(i) for i in both) == ["responsibility/api-design", "skill/api-design"]
+    only = questions.resolve(fixture, index, "api design", name="have", kinds=("skill", "technology"))
+    assert [short(i) for i in only] == ["skill/api-design"]

@@ -90,10 +90,16 @@ def exists(kg: KnowledgeGraph, iri: str) -> bool:
     return next(iter(kg.store.quads_for_pattern(node, None, None)), None) is not None
 
 
-def resolve(kg: KnowledgeGraph, index: LabelIndex, text: str, *, name: str) -> list[str]:
-    """The concepts ``text`` names: those with it as a label, else the IRI it spells (absolute, prefixed or
-    short). :class:`ParamError` naming ``name`` when it names nothing in the graph."""
+def resolve(
+    kg: KnowledgeGraph, index: LabelIndex, text: str, *, name: str, kinds: Iterable[str] | None = None
+) -> list[str]:
+    """The concepts ``text`` names: those with it as a label (of one of ``kinds``, ``skill``, ``role`` ...,
+    when given), else the IRI it spells (absolute, prefixed or short). :class:`ParamError` naming ``name``
+    when it names nothing in the graph."""
     found = index.lookup(text)
+    if kinds is not None:
+        wanted = set(kinds)
+        found = [iri for iri in found if kind_of(iri) in wanted]
     if found:
         return found
     try:

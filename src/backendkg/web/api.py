@@ -270,7 +270,7 @@ def skill_gap():
         if len(text) > MAX_VALUE_LENGTH:
             raise BadRequest(f"Parameter 'have' must be at most {MAX_VALUE_LENGTH} characters long.")
         try:
-            held.extend(questions.resolve(kg, label_index(), text, name="have"))
+            held.extend(questions.resolve(kg, label_index(), text, name="have", kinds=("skill", "technology")))
         except ParamError as exc:
             raise BadRequest(str(exc)) from None
     limit = int_arg("limit", default=MAX_SEARCH_LIMIT, minimum=1, maximum=MAX_SEARCH_LIMIT)
