@@ -80,11 +80,22 @@ def _verdict(text: str) -> tuple[str, str]:
     dataset = False
     for name, term in _walk(tree):
         if name == "ServiceGraphPattern":
-            shown = term.n3() if hasattr(term, "n3") else str(term)
+            shown = _show(term)
             return ("service", f"SERVICE {shown} is not allowed: this endpoint makes no outbound requests")
         if name == "DatasetClause":
             dataset = True
     return ("dataset", "") if dataset else ("plain", "")
+
+
+def _show(term: Any) -> str:
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Identifier
+
+    if isinstance(term, Identifier):
+        return term.n3()
+    if isinstance(term, CompValue) and term.name == "pname":
+        return f"{term.get('prefix') or ''}:{term.get('localname') or ''}"
+    return "<...>"
 
 
 def _walk(node: Any):

@@ -1,0 +1,175 @@
+"""``backendkg serve``: gunicorn, options, the query deadline, and worker replacement, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from backendkg.engine import engine_for
+from backendkg.web import create_app
+
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def get(url: str, query: str, *, accept: str = "application/sparql-results+json", timeout: float = 30):
+    request = urllib.request.Request(
+        url + "/sparql?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def test_serves_under_gunicorn(live_server):
+    status, headers, body = get(live_server, "ASK { bkg:Role a owl:Class }")
+    assert status == 200
+    assert headers["Server"].startswith("gunicorn")
+    assert json.loads(body)["boolean"] is True
+
+
+def test_overrun_is_503_in_time_others_are_served_and_the_worker_is_replaced(start_server):
+    url = start_server("--timeout", "2", "--workers", "2", fresh=True)
+    server = start_server.servers[url]
+    deadline = time.monotonic() + 30
+    while len(server.worker_pids()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers_before = server.worker_pids()
+    assert len(workers_before) == 2
+
+    cheap: list[int] = []
+    stop = threading.Event()
+
+    def cheap_client():
+        while not stop.is_set():
+            cheap.append(get(url, "ASK { bkg:Role a owl:Class }", timeout=10)[0])
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=cheap_client)
+    thread.start()
+    try:
+        started = time.monotonic()
+        status, headers, body = get(url, HEAVY)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(15)
+    assert status == 503
+    assert elapsed < 2 + 1 + 0.5, elapsed  # the deadline plus one second (and slack for a loaded machine)
+    error = json.loads(body)
+    assert error["code"] == 503
+    assert "2 seconds" in error["description"]
+    assert headers["Content-Type"].startswith("application/json")
+    assert cheap and set(cheap) == {200}, cheap  # the other worker kept answering meanwhile
+
+    # The worker that ran the query is replaced, and no process of the server goes on burning CPU.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        now = server.worker_pids()
+        if len(now) == 2 and now != workers_before:
+            break
+        time.sleep(0.2)
+    now = server.worker_pids()
+    assert len(now) == 2
+    assert len(now & workers_before) == 1
+    pids = [server.process.pid, *now]
+    before = {pid: cpu_ticks(pid) for pid in pids}
+    time.sleep(1.0)
+    burnt = sum(cpu_ticks(pid) - before[pid] for pid in pids)
+    assert burnt < 50, burnt  # clock ticks (100/s): well under half a core over that second
+    assert get(url, "ASK { bkg:Role a owl:Class }")[0] == 200
+
+
+def test_timeout_from_the_environment(monkeypatch):
+    monkeypatch.setenv("BACKENDKG_QUERY_TIMEOUT", "3.5")
+    monkeypatch.setenv("BACKENDKG_ROW_LIMIT", "7")
+    app = create_app({"TESTING": True})
+    engine = engine_for(app)
+    assert engine.timeout == 3.5
+    assert engine.row_limit == 7
+
+
+def test_long_get_queries_reach_the_application(live_server):
+    status, _, _ = get(live_server, "ASK {} #" + "x" * 60_000)
+    assert status == 200
+    status, _, body = get(live_server, "ASK {} #" + "x" * 70_000)
+    assert status == 413
+    assert json.loads(body)["code"] == 413
+
+
+def test_data_option_serves_any_rdf_syntax(start_server, tmp_path):
+    (tmp_path / "a.ttl").write_text("<http://example.org/a> <http://example.org/p> 1 .\n")
+    (tmp_path / "b.jsonld").write_text(json.dumps({"@id": "http://example.org/b", "http://example.org/p": 2}))
+    (tmp_path / "c.nq").write_text('<http://example.org/c> <http://example.org/p> "3" <http://example.org/g> .\n')
+    url = start_server("--data", tmp_path / "a.ttl", "--data", tmp_path / "b.jsonld", "--data", tmp_path / "c.nq")
+    status, _, body = get(url, "SELECT ?s WHERE { ?s <http://example.org/p> ?o } ORDER BY ?s")
+    assert status == 200
+    subjects = [b["s"]["value"] for b in json.loads(body)["results"]["bindings"]]
+    assert subjects == ["http://example.org/a", "http://example.org/b", "http://example.org/c"]
+    status, _, body = get(url, "ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }")
+    assert json.loads(body)["boolean"] is True
+
+
+def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from backendkg.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_a_bad_data_file_exits_2_naming_it(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<http://example.org/a> <http://example.org/p> .\n")
+    result = _cli("serve", "--port", "0", "--data", str(bad))
+    assert result.returncode == 2
+    assert "bad.ttl" in result.stderr
+
+
+def test_remote_and_data_exclude_each_other(tmp_path):
+    data = tmp_path / "a.ttl"
+    data.write_text("")
+    result = _cli("serve", "--remote", "http://127.0.0.1:9/sparql", "--data", str(data))
+    assert result.returncode == 2
+    assert "exclude" in result.stderr
+
+
+def test_flask_finds_the_app_factory():
+    flask = Path(sys.executable).with_name("flask")
+    command = [str(flask)] if flask.exists() else [sys.executable, "-m", "flask"]
+    result = subprocess.run(
+        [*command, "--app", "backendkg.web", "routes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "FLASK_DEBUG": "0"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "/sparql" in result.stdout
+    assert "/.well-known/void" in result.stdout
+
+
+@pytest.mark.parametrize("workers", ["0", "x"])
+def test_bad_options_are_usage_errors(workers):
+    result = _cli("serve", "--workers", workers)
+    assert result.returncode == 2
