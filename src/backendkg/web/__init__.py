@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 10.0,
     "MAX_QUERY_BYTES": 64 * 1024,
     "ROW_LIMIT": 10_000,
+    # Bytes of SPARQL answers each process keeps for repeated queries (0: no cache).
+    "RESULT_CACHE_BYTES": 32 * 1024 * 1024,
+    # URL of a SPARQL endpoint to serve instead of an embedded store (see backendkg.remote).
+    "REMOTE": None,
     # Operations (see the README's "Limits, configuration and operations" section).
     "ACCESS_LOG": False,
     "ACCESS_LOG_QUERY": False,
@@ -53,7 +57,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    kg = load(_data_paths(app.config["DATA"]))
+    if app.config.get("REMOTE"):
+        from ..remote import connect
+
+        kg = connect(app.config["REMOTE"], timeout=float(app.config["QUERY_TIMEOUT"]))
+    else:
+        kg = load(_data_paths(app.config["DATA"]))
     app.extensions["backendkg"] = AppState(kg=kg, version=__version__)
 
     register_error_handlers(app)
