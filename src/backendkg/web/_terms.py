@@ -20,8 +20,8 @@ SELECT ?s ?p ?o WHERE {
 # Label properties, best first; within one property an English label beats an untagged one beats others.
 _LABEL_RANK = {
     "http://www.w3.org/2004/02/skos/core#prefLabel": 0,
-    "http://purl.org/dc/terms/title": 1,
-    "http://www.w3.org/2000/01/rdf-schema#label": 2,
+    "http://www.w3.org/2000/01/rdf-schema#label": 1,
+    "http://purl.org/dc/terms/title": 2,
 }
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -206,7 +206,7 @@ def _by_kind(pairs: list[tuple[str, ox.NamedNode]], essential: str, optional: st
     kinds: dict[str, KindGroup] = {}
     for predicate, obj in pairs:
         kind = terms.kind(obj.value) or ""
-        group = kinds.setdefault(kind, KindGroup(Value(terms.label(kind) if kind else "other", iri=kind or None)))
+        group = kinds.setdefault(kind, KindGroup(Value(terms.title(kind) if kind else "Other", iri=kind or None)))
         v = value(obj, terms)
         target = group.essential if predicate == essential else group.optional if predicate == optional else group.other
         if v not in target:
