@@ -32,6 +32,17 @@ def _post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
         worker.alive = False
 
 
+def _worker_exit(server: Any, worker: Any) -> None:
+    # A worker retired after an overrun still has a thread evaluating the query: end the process at once
+    # rather than through interpreter shutdown, which would let that thread burn CPU for a while longer.
+    from .engine import process_spent
+
+    if process_spent():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
 def _when_ready(server: Any) -> None:
     for listener in server.LISTENERS:
         host, port = listener.sock.getsockname()[:2]
@@ -70,6 +81,7 @@ def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, acce
         "errorlog": "-",
         "loglevel": "info",
         "post_request": _post_request,
+        "worker_exit": _worker_exit,
         "when_ready": _when_ready,
         "proc_name": "backendkg",
         # No control socket: several servers may run side by side under one user.
