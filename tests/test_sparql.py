@@ -435,3 +435,39 @@ def test_void_as_json_ld(client):
     response = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert response.mimetype == "application/ld+json"
     assert json.loads(response.data)
+
+
+# -- the fast path for repeated GET requests ---------------------------------------------------------------------
+
+
+def test_repeated_get_is_answered_identically_with_its_own_request_id(client):
+    query = {"query": "SELECT ?c WHERE { ?c a owl:Class } LIMIT 3"}
+    first = client.get("/sparql", query_string=query)
+    second = client.get("/sparql", query_string=query)
+    assert first.data == second.data
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert second.headers["Content-Type"] == "application/sparql-results+json"
+    assert second.headers["Access-Control-Allow-Origin"] == "*"
+    if "X-Request-Id" in first.headers:
+        assert first.headers["X-Request-Id"] != second.headers["X-Request-Id"]
+        mine = client.get("/sparql", query_string=query, headers={"X-Request-Id": "abc-123"})
+        assert mine.headers["X-Request-Id"] == "abc-123"
+    csv = client.get("/sparql", query_string=query, headers={"Accept": "text/csv"})
+    assert csv.mimetype == "text/csv"
+    assert (
+        client.get("/sparql", query_string=query, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    )
+
+
+def test_errors_are_not_replayed(client):
+    query = {"query": "SELECT * WHERE { ?s ?p }"}
+    assert client.get("/sparql", query_string=query).status_code == 400
+    assert client.get("/sparql", query_string=query).status_code == 400
+
+
+def test_fast_path_sees_the_host(client):
+    query = {"query": "SELECT ?x WHERE { BIND(<relative> AS ?x) }"}
+    one = client.get("/sparql", query_string=query, base_url="http://one.example")
+    two = client.get("/sparql", query_string=query, base_url="http://two.example")
+    assert bindings(one)[0]["x"]["value"] == "http://one.example/relative"
+    assert bindings(two)[0]["x"]["value"] == "http://two.example/relative"

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.http import parse_accept_header
 
-from .. import _formats
+from .. import _fastpath, _formats
 from .._describe_service import service_description, void_description
 from ..engine import NotAcceptable, QueryTooLarge, UpdateForbidden, engine_for
 from . import state
@@ -53,6 +53,7 @@ _DESCRIPTION_OFFERS = {
 @bp.record_once
 def _build_engine(setup_state) -> None:
     engine_for(setup_state.app)
+    _fastpath.install(setup_state.app)
 
 
 @bp.route("/sparql", methods=_METHODS, strict_slashes=False, provide_automatic_options=False)
@@ -92,6 +93,8 @@ def sparql():
     if result.truncated:
         headers["X-Result-Truncated"] = "true"
         headers["X-Result-Limit"] = str(engine.row_limit)
+    if request.method == "GET" and result.etag is not None:
+        request.environ[_fastpath.ENVIRON_FLAG] = True
     return Response(result.body, status=200, headers=headers, content_type=result.format.content_type)
 
 
