@@ -7,7 +7,10 @@ severity, focus node, sh:sourceShape, sh:resultPath (``-`` for none) and sh:sour
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from rdflib import RDF, SH, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL
 
 import backendkg
+from backendkg import kg as kg_module
 from backendkg._paths import ONTOLOGY_DIR, SHAPES_DIR
 from backendkg.namespaces import BKGSH, PREFIXES, SHAPES
 from backendkg.validate import validate
@@ -197,3 +201,59 @@ def test_focus_nodes_are_iris_not_blank_nodes_in_fixtures():
     for fixture in [*VALID, *INVALID]:
         graph = Graph().parse(fixture, format="turtle")
         assert not any(isinstance(s, BNode) for s in graph.subjects()), fixture.name
+
+
+SHACL_JS = Path(__file__).parent / "shacl-js"
+
+
+@pytest.fixture(scope="module")
+def second_engine() -> dict:
+    """Every fixture and the shipped graph, validated by rdf-validate-shacl (Node.js) in one run."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the shapes are not checked with the second SHACL engine")
+    if not (SHACL_JS / "node_modules" / "rdf-validate-shacl").is_dir():
+        pytest.skip("run 'npm ci --prefix tests/shacl-js' to install the second SHACL engine (rdf-validate-shacl)")
+    jobs = [{"name": "shipped", "files": [str(p) for p in kg_module.shipped_files()]}]
+    for fixture in [*VALID, *INVALID]:
+        jobs.append({"name": f"{fixture.parent.name}/{fixture.stem}", "files": [str(TBOX), str(BASE), str(fixture)]})
+    done = subprocess.run(
+        [node, str(SHACL_JS / "validate.mjs"), str(SHAPES_FILE)],
+        input=json.dumps(jobs),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_second_engine_loads_the_shapes_and_the_shipped_graph_conforms(second_engine, shapes):
+    assert second_engine["shapes"] == len(set(shapes.subjects(RDF.type, SH.NodeShape)))
+    shipped = second_engine["jobs"]["shipped"]
+    assert shipped["conforms"] and shipped["results"] == []
+
+
+@pytest.mark.parametrize("fixture", VALID, ids=[f.stem for f in VALID])
+def test_second_engine_accepts_valid_fixture(second_engine, fixture):
+    job = second_engine["jobs"][f"valid/{fixture.stem}"]
+    assert job["conforms"] and job["results"] == [], job
+
+
+@pytest.mark.parametrize("fixture", INVALID, ids=[f.stem for f in INVALID])
+def test_second_engine_agrees_on_invalid_fixture(second_engine, fixture):
+    job = second_engine["jobs"][f"invalid/{fixture.stem}"]
+    got = {
+        (
+            r["severity"].rpartition("#")[2],
+            r["focus"],
+            r["sourceShape"],
+            r["path"] if r["path"] not in (None, "(complex)") else "-",
+            r["component"],
+        )
+        for r in job["results"]
+    }
+    expected = {e if not e[3].startswith("^") else (*e[:3], "-", e[4]) for e in expectations(fixture)}
+    assert got == expected
+    assert job["conforms"] is False
