@@ -137,7 +137,8 @@ def build(kg: KnowledgeGraph) -> OntologyDoc:
     )
     properties = sorted((t for t in terms.values() if any(x in PROPERTY_TYPES for x in t.types)), key=lambda t: t.name)
     for cls in classes:
-        cls.instances = int(kg.select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{cls.iri}> }}")[0]["n"].value)
+        query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a/rdfs:subClassOf* <{cls.iri}> }}"
+        cls.instances = int(kg.select(query)[0]["n"].value)
     for prop in properties:
         prop.uses = int(kg.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{prop.iri}> ?o }}")[0]["n"].value)
         if prop.domains and not prop.ranges and OWL + "ObjectProperty" in prop.types:

@@ -35,10 +35,16 @@ def _is_local(iri: str) -> bool:
     return iri.startswith(BASE)
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its first letter upper-cased ("role" -> "Role", "API style" unchanged)."""
+    return text[:1].upper() + text[1:]
+
+
 def install(setup: BlueprintSetupState) -> None:
     """Make the page helpers available to every template of ``setup.app`` (once per app)."""
     app: Flask = setup.app
     app.jinja_env.globals.update(href=href, curie=curie, is_local=_is_local, nav=NAV)
+    app.jinja_env.filters["sentence"] = _sentence
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -137,9 +137,10 @@ def test_ontology_page_shows_the_class_diagram(page, screenshots):
     diagram = page.locator(".diagram svg")
     assert diagram.is_visible()
     assert diagram.locator("text", has_text="Role").count() >= 1
+    page.screenshot(path=screenshots / "ontology.png")
     page.locator(".diagram svg a[href='#Role']").first.click()
     assert page.url.endswith("/ontology#Role")
-    page.screenshot(path=screenshots / "ontology.png")
+    assert page.locator("#Role").is_visible()
 
 
 def test_pages_fit_a_phone_screen(browser, live_server, screenshots):
