@@ -431,6 +431,21 @@ def test_void(client, app):
     assert linksets <= published
 
 
+@pytest.mark.parametrize("path", ["/sparql", "/.well-known/void"])
+def test_descriptions_for_any_client(client, path):
+    for accept in ("*/*", "text/*", "application/*, */*;q=0.1"):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 200, accept
+        assert response.mimetype in ("text/turtle", "application/ld+json")
+    assert client.get(path, headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_construct_turtle_uses_the_prefixes(client):
+    response = client.get("/sparql", query_string={"query": CONSTRUCT_ROLE}, headers={"Accept": "text/turtle"})
+    assert b"@prefix bkg: <https://w3id.org/backendkg/ontology#>" in response.data
+    assert b"bkg:Role" in response.data
+
+
 def test_void_as_json_ld(client):
     response = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert response.mimetype == "application/ld+json"

@@ -256,7 +256,8 @@ def finish(canonical: Canonical, choice: Choice) -> Result:
         rows = data.count(b"\n")
         if fmt is not _formats.NTRIPLES:
             triples = [q.triple for q in ox.parse(data, ox.RdfFormat.N_TRIPLES)]
-            data = ox.serialize(triples, format=fmt.ox_format)
+            prefixes = PREFIXES if fmt in (_formats.TURTLE, _formats.TRIG) else None
+            data = ox.serialize(triples, format=fmt.ox_format, prefixes=prefixes)
         return Result(data, fmt, "graph", rows, canonical.truncated)
     fmt = choice.tabular
     if fmt is None:

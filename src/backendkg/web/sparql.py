@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, redirect, request
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.http import parse_accept_header
 
@@ -172,7 +172,7 @@ def _describe_format():
     accept = request.headers.get("Accept")
     if not accept:
         return _formats.TURTLE
-    match = parse_accept_header(accept).best_match(list(_DESCRIPTION_OFFERS))
+    match = parse_accept_header(accept, MIMEAccept).best_match(list(_DESCRIPTION_OFFERS))
     if match is None:
         offered = ", ".join(m for m, f in _DESCRIPTION_OFFERS.items() if f is not None)
         raise NotAcceptable(f"The description is available as {offered}, or as the page at /.")
