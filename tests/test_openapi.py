@@ -105,6 +105,24 @@ def test_response_examples_match_their_schemas_and_the_live_answer(app, doc):
 @pytest.mark.parametrize(
     ("path", "schema"),
     [
+        ("/api/search", "SearchResults"),
+        ("/api/questions/skill-gap", "SkillGap"),
+        ("/api/questions/compare-roles", "RoleComparison"),
+        ("/api/questions/industry-path", "IndustryPath"),
+        ("/api/questions/where-stated", "Provenance"),
+    ],
+)
+def test_search_and_question_examples_are_the_answers_to_their_example_parameters(client, doc, path, schema):
+    operation = doc["paths"][path]["get"]
+    example = operation["responses"]["200"]["content"]["application/json"]["example"]
+    jsonschema.validate(example, resolve(doc, {"$ref": f"#/components/schemas/{schema}"}))
+    args = {p["name"]: p["example"] for p in operation["parameters"] if "example" in p}
+    assert client.get(path, query_string=args).json == example
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [
         ("/api/search?q=postgres", "SearchResults"),
         ("/api/queries", "QueryList"),
         ("/api/questions/skill-gap?have=Python&have=SQL", "SkillGap"),

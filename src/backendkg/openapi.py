@@ -8,17 +8,19 @@ name says for which the query has answers).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
 
 import pyoxigraph as ox
 
-from . import __version__
-from ._params import DESCRIPTIONS, ParamError, bind, parse_value, plain
+from . import __version__, questions
+from ._params import DESCRIPTIONS, ParamError, bind, parse_iri, parse_value, plain
 from .kg import KnowledgeGraph
 from .namespaces import BASE, KINDS
 from .queries import NamedQuery
+from .search import LabelIndex
 
 #: Most rows of a response example.
 EXAMPLE_ROWS = 3
@@ -436,9 +438,66 @@ def query_operation(kg: KnowledgeGraph, query: NamedQuery, formats: dict[str, st
     return operation
 
 
-def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[str, dict[str, str]]) -> dict:
+#: The parameters of the examples of search and the questions.
+SEARCH_EXAMPLE = {"q": "postgres", "limit": 5}
+SKILL_GAP_EXAMPLE = {"have": ["Python", "SQL", "skill/api-design"], "limit": 2}
+COMPARE_EXAMPLE = {"role": "integration developer", "other": "role/web-services-developer"}
+INDUSTRY_EXAMPLE = {"industry": "fintech"}
+WHERE_EXAMPLE = {
+    "subject": "role/api-developer",
+    "predicate": "bkg:requiresEssentialSkill",
+    "object": "skill:api-design",
+}
+
+
+def answer_examples(kg: KnowledgeGraph, index: LabelIndex) -> dict[str, Any]:
+    """The answers of search and of the questions to their example parameters, from the graph; an example
+    whose parameters name nothing in ``kg`` is left out."""
+    examples: dict[str, Any] = {
+        "search": {
+            "query": SEARCH_EXAMPLE["q"],
+            "results": [h.as_dict() for h in index.search(SEARCH_EXAMPLE["q"], limit=SEARCH_EXAMPLE["limit"])],
+        }
+    }
+
+    def one(text: str, name: str) -> str:
+        found = questions.resolve(kg, index, text, name=name)
+        if len(found) != 1:
+            raise ParamError(name, "is ambiguous")
+        return found[0]
+
+    with contextlib.suppress(ParamError):
+        held = [
+            iri
+            for text in SKILL_GAP_EXAMPLE["have"]
+            for iri in questions.resolve(kg, index, text, name="have", kinds=("skill", "technology"))
+        ]
+        examples["skill_gap"] = questions.skill_gap_answer(kg, held, limit=SKILL_GAP_EXAMPLE["limit"])
+    with contextlib.suppress(ParamError):
+        role, other = one(COMPARE_EXAMPLE["role"], "role"), one(COMPARE_EXAMPLE["other"], "other")
+        examples["compare_roles"] = questions.compare_roles(kg, role, other)
+    with contextlib.suppress(ParamError):
+        examples["industry_path"] = questions.industry_path(kg, one(INDUSTRY_EXAMPLE["industry"], "industry"))
+    with contextlib.suppress(ParamError):
+        examples["where_stated"] = questions.where_stated(
+            kg,
+            one(WHERE_EXAMPLE["subject"], "subject"),
+            parse_iri(WHERE_EXAMPLE["predicate"]).value,
+            one(WHERE_EXAMPLE["object"], "object"),
+        )
+    return examples
+
+
+def document(
+    kg: KnowledgeGraph,
+    queries: tuple[NamedQuery, ...],
+    formats: dict[str, dict[str, str]],
+    *,
+    index: LabelIndex | None = None,
+) -> dict:
     """The OpenAPI 3.1 document of ``/api`` for the named ``queries`` (``formats``: query name to its
-    ``?format=`` names and media types)."""
+    ``?format=`` names and media types), with examples from ``kg`` (``index``: its label index)."""
+    answers = answer_examples(kg, index or LabelIndex.from_graph(kg))
     paths: dict[str, Any] = {
         "/api/search": {
             "get": {
@@ -454,7 +513,7 @@ def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[
                         "required": True,
                         "description": "The text to look for.",
                         "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
-                        "example": "postgres",
+                        "example": SEARCH_EXAMPLE["q"],
                     },
                     {
                         "name": "limit",
@@ -462,11 +521,11 @@ def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[
                         "required": False,
                         "description": "Most results to return.",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
-                        "example": 5,
+                        "example": SEARCH_EXAMPLE["limit"],
                     },
                 ],
                 "responses": {
-                    "200": _json("SearchResults", "The matching concepts, best first."),
+                    "200": _json("SearchResults", "The matching concepts, best first.", answers.get("search")),
                     "400": _error("`q` or `limit` is missing or malformed."),
                 },
             }
@@ -513,7 +572,7 @@ def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[
                         },
                         "style": "form",
                         "explode": True,
-                        "example": ["Python", "SQL", "skill/api-design"],
+                        "example": SKILL_GAP_EXAMPLE["have"],
                     },
                     {
                         "name": "limit",
@@ -521,10 +580,11 @@ def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[
                         "required": False,
                         "description": "Most roles to return.",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100},
+                        "example": SKILL_GAP_EXAMPLE["limit"],
                     },
                 ],
                 "responses": {
-                    "200": _json("SkillGap", "The roles, best fit first."),
+                    "200": _json("SkillGap", "The roles, best fit first.", answers.get("skill_gap")),
                     "400": _error("`have` is missing or names nothing in the graph, or `limit` is malformed."),
                 },
             }
@@ -537,11 +597,15 @@ def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[
                 "one of them has.",
                 "tags": ["questions"],
                 "parameters": [
-                    _text_param("role", "A role, by label or IRI.", required=True, example="backend developer"),
-                    _text_param("other", "Another role, by label or IRI.", required=True, example="role/api-developer"),
+                    _text_param("role", "A role, by label or IRI.", required=True, example=COMPARE_EXAMPLE["role"]),
+                    _text_param(
+                        "other", "Another role, by label or IRI.", required=True, example=COMPARE_EXAMPLE["other"]
+                    ),
                 ],
                 "responses": {
-                    "200": _json("RoleComparison", "What the roles share and what sets them apart."),
+                    "200": _json(
+                        "RoleComparison", "What the roles share and what sets them apart.", answers.get("compare_roles")
+                    ),
                     "400": _error("A role is missing, unknown or not a role."),
                 },
             }
@@ -554,10 +618,14 @@ def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[
                 "skills they need, and the application capabilities the industry relies on.",
                 "tags": ["questions"],
                 "parameters": [
-                    _text_param("industry", "An industry, by label or IRI.", required=True, example="fintech")
+                    _text_param(
+                        "industry", "An industry, by label or IRI.", required=True, example=INDUSTRY_EXAMPLE["industry"]
+                    )
                 ],
                 "responses": {
-                    "200": _json("IndustryPath", "Roles, their skills, and capabilities."),
+                    "200": _json(
+                        "IndustryPath", "Roles, their skills, and capabilities.", answers.get("industry_path")
+                    ),
                     "400": _error("The industry is missing, unknown or not an industry."),
                 },
             }
@@ -570,19 +638,23 @@ def document(kg: KnowledgeGraph, queries: tuple[NamedQuery, ...], formats: dict[
                 "subject (narrowed by predicate and object), and the documents that name it.",
                 "tags": ["questions", "provenance"],
                 "parameters": [
-                    _text_param("subject", "A concept, by label or IRI.", required=True, example="role/api-developer"),
+                    _text_param(
+                        "subject", "A concept, by label or IRI.", required=True, example=WHERE_EXAMPLE["subject"]
+                    ),
                     {
                         "name": "predicate",
                         "in": "query",
                         "required": False,
                         "description": DESCRIPTIONS["iri"] + ".",
                         "schema": _param_schema("iri"),
-                        "example": "bkg:requiresEssentialSkill",
+                        "example": WHERE_EXAMPLE["predicate"],
                     },
-                    _text_param("object", "A concept, by label or IRI.", required=False, example="skill:api-design"),
+                    _text_param(
+                        "object", "A concept, by label or IRI.", required=False, example=WHERE_EXAMPLE["object"]
+                    ),
                 ],
                 "responses": {
-                    "200": _json("Provenance", "The statements and their sources."),
+                    "200": _json("Provenance", "The statements and their sources.", answers.get("where_stated")),
                     "400": _error("A parameter is missing, malformed or names nothing in the graph."),
                 },
             }

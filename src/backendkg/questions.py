@@ -180,6 +180,17 @@ def skill_gap(kg: KnowledgeGraph, held: Iterable[str], *, weights: dict[str, int
     return sorted(fits.values(), key=lambda f: (-f.score, -f.covered_weight, f.role.label.lower(), f.role.iri))
 
 
+def skill_gap_answer(kg: KnowledgeGraph, held: Iterable[str], *, limit: int | None = None) -> dict:
+    """The skill gap of ``held`` as JSON: what was held, the weights, and the best ``limit`` roles."""
+    held = list(dict.fromkeys(held))
+    fits = skill_gap(kg, held)
+    return {
+        "have": [Item(iri, label_of(kg, iri)).as_dict() for iri in held],
+        "weights": dict(WEIGHTS),
+        "roles": [fit.as_dict() for fit in fits[:limit]],
+    }
+
+
 # Compare roles ---------------------------------------------------------------------------------------------
 
 ASPECTS = ("skill", "technology", "responsibility")

@@ -146,7 +146,8 @@ def openapi_document():
     body = cache.get("openapi")
     if body is None:
         queries = served_queries()
-        doc = openapi.document(state().kg, queries, {q.name: formats_for(q) for q in queries})
+        formats = {q.name: formats_for(q) for q in queries}
+        doc = openapi.document(state().kg, queries, formats, index=label_index())
         body = cache["openapi"] = openapi.dumps(doc)
     return Response(body, mimetype="application/json")
 
@@ -274,14 +275,7 @@ def skill_gap():
         except ParamError as exc:
             raise BadRequest(str(exc)) from None
     limit = int_arg("limit", default=MAX_SEARCH_LIMIT, minimum=1, maximum=MAX_SEARCH_LIMIT)
-    fits = questions.skill_gap(kg, held)
-    return jsonify(
-        {
-            "have": [questions.Item(iri, questions.label_of(kg, iri)).as_dict() for iri in dict.fromkeys(held)],
-            "weights": questions.WEIGHTS,
-            "roles": [fit.as_dict() for fit in fits[:limit]],
-        }
-    )
+    return jsonify(questions.skill_gap_answer(kg, held, limit=limit))
 
 
 @bp.get("/questions/compare-roles")
