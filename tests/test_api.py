@@ -257,7 +257,9 @@ def test_skill_gap_rejects_bad_input(client, query, param):
 
 
 def test_compare_roles_endpoint(client):
-    response = client.get("/api/questions/compare-roles?role=integration+developer&other=role/web-services-developer")
+    response = client.get(
+        "/api/questions/compare-roles?role=integration+developer&other_role=role/web-services-developer"
+    )
     assert response.status_code == 200
     body = response.json
     assert body["role"]["iri"] == BASE + "role/integration-developer"
@@ -268,9 +270,9 @@ def test_compare_roles_endpoint(client):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("?role=backend+developer", "Parameter 'other' is required"),
-        ("?role=backend+developer&other=PostgreSQL", "Parameter 'other' must name a Role"),
-        ("?role=nobody&other=backend+developer", "Parameter 'role' names no concept"),
+        ("?role=backend+developer", "Parameter 'other_role' is required"),
+        ("?role=backend+developer&other_role=PostgreSQL", "Parameter 'other_role' must name a Role"),
+        ("?role=nobody&other_role=backend+developer", "Parameter 'role' names no concept"),
     ],
 )
 def test_compare_roles_rejects_what_is_not_a_role(client, query, message):

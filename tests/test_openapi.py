@@ -126,7 +126,7 @@ def test_search_and_question_examples_are_the_answers_to_their_example_parameter
         ("/api/search?q=postgres", "SearchResults"),
         ("/api/queries", "QueryList"),
         ("/api/questions/skill-gap?have=Python&have=SQL", "SkillGap"),
-        ("/api/questions/compare-roles?role=backend+developer&other=role/api-developer", "RoleComparison"),
+        ("/api/questions/compare-roles?role=backend+developer&other_role=role/api-developer", "RoleComparison"),
         ("/api/questions/industry-path?industry=fintech", "IndustryPath"),
         ("/api/questions/where-stated?subject=role/api-developer", "Provenance"),
         ("/api/search", "Error"),

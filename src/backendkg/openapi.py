@@ -441,7 +441,7 @@ def query_operation(kg: KnowledgeGraph, query: NamedQuery, formats: dict[str, st
 #: The parameters of the examples of search and the questions.
 SEARCH_EXAMPLE = {"q": "postgres", "limit": 5}
 SKILL_GAP_EXAMPLE = {"have": ["Python", "SQL", "skill/api-design"], "limit": 2}
-COMPARE_EXAMPLE = {"role": "integration developer", "other": "role/web-services-developer"}
+COMPARE_EXAMPLE = {"role": "integration developer", "other_role": "role/web-services-developer"}
 INDUSTRY_EXAMPLE = {"industry": "fintech"}
 WHERE_EXAMPLE = {
     "subject": "role/api-developer",
@@ -474,7 +474,7 @@ def answer_examples(kg: KnowledgeGraph, index: LabelIndex) -> dict[str, Any]:
         ]
         examples["skill_gap"] = questions.skill_gap_answer(kg, held, limit=SKILL_GAP_EXAMPLE["limit"])
     with contextlib.suppress(ParamError):
-        role, other = one(COMPARE_EXAMPLE["role"], "role"), one(COMPARE_EXAMPLE["other"], "other")
+        role, other = one(COMPARE_EXAMPLE["role"], "role"), one(COMPARE_EXAMPLE["other_role"], "other_role")
         examples["compare_roles"] = questions.compare_roles(kg, role, other)
     with contextlib.suppress(ParamError):
         examples["industry_path"] = questions.industry_path(kg, one(INDUSTRY_EXAMPLE["industry"], "industry"))
@@ -599,7 +599,10 @@ def document(
                 "parameters": [
                     _text_param("role", "A role, by label or IRI.", required=True, example=COMPARE_EXAMPLE["role"]),
                     _text_param(
-                        "other", "Another role, by label or IRI.", required=True, example=COMPARE_EXAMPLE["other"]
+                        "other_role",
+                        "Another role, by label or IRI.",
+                        required=True,
+                        example=COMPARE_EXAMPLE["other_role"],
                     ),
                 ],
                 "responses": {

@@ -280,9 +280,9 @@ def skill_gap():
 
 @bp.get("/questions/compare-roles")
 def compare_roles():
-    """Shared and distinct skills, technologies and responsibilities of ``role`` and ``other``."""
+    """Shared and distinct skills, technologies and responsibilities of ``role`` and ``other_role``."""
     role = concept_arg("role", cls=BKG + "Role")
-    other = concept_arg("other", cls=BKG + "Role")
+    other = concept_arg("other_role", cls=BKG + "Role")
     return jsonify(questions.compare_roles(state().kg, role, other))
 
 
