@@ -199,3 +199,11 @@ def test_html_listing_links_every_file(client, listing):
         assert f'href="{dump["url"]}"' in html
     assert "schemes-roles" in html
     assert listing["dumps"][0]["sha256"] in html
+
+
+def test_dumps_are_built_once_per_process(app, client, listing):
+    cache = app.extensions["backendkg"].cache
+    built = cache["dumps"]
+    client.get("/download/", headers={"Accept": "application/json"})
+    client.get(listing["dumps"][0]["url"])
+    assert cache["dumps"] is built

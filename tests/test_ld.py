@@ -11,6 +11,7 @@ import pytest
 
 from backendkg.namespaces import BASE, BKG, KINDS
 from backendkg.web import create_app
+from backendkg.web.ld import LD_KINDS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site.ttl"
 TBOX = Path(__file__).parents[1] / "ontology" / "backendkg.ttl"
@@ -220,10 +221,33 @@ def test_every_content_iri_of_the_shipped_graph_resolves(client, kg):
         "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), 'https://w3id.org/backendkg/')) }"
     )
     iris = sorted(r["s"].value for r in rows)
-    content = [i for i in iris if i[len(BASE) :].split("/")[0] in KINDS and "/" in i[len(BASE) :]]
+    content = [i for i in iris if i[len(BASE) :].split("/")[0] in LD_KINDS and "/" in i[len(BASE) :]]
+    assert {i[len(BASE) :].split("/")[0] for i in content} >= {"role", "skill", "technology", "source", "linkset"}
     # Statements are many and alike: take every 25th; everything else, all of it.
     sample = [i for i in content if "/statement/" not in i] + [i for i in content if "/statement/" in i][::25]
     for iri in sample:
         path = "/" + iri[len(BASE) :]
         assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 200, path
         assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
+
+
+def test_the_dataset_description_resolves(client, kg):
+    if not kg.ask(f"ASK {{ <{BASE}dataset> ?p ?o }}"):
+        pytest.skip("the graph has no dataset description")
+    r = client.get("/dataset", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert any(t.subject == ox.NamedNode(BASE + "dataset") for t in ox.parse(r.data, format=ox.RdfFormat.TURTLE))
+    assert client.get("/dataset.html").mimetype == "text/html"
+
+
+def test_named_graphs_resolve_to_their_triples(client, kg):
+    graph = "https://w3id.org/backendkg/graph/schemes/roles"
+    r = client.get("/graph/schemes/roles", headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.headers["Vary"] == "Accept"
+    served = {str(t) for t in ox.parse(r.data, format=ox.RdfFormat.N_TRIPLES)}
+    quads = kg.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    assert served == {str(ox.Triple(q.subject, q.predicate, q.object)) for q in quads}
+    page = client.get("/graph/schemes/roles", headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 303
+    assert page.headers["Location"].endswith("/download/#schemes-roles")
+    assert client.get("/graph/no/such/graph.ttl").status_code == 404

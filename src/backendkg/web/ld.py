@@ -7,13 +7,14 @@ an extension (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``) picks one out
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, make_response, request
+from flask import Blueprint, Response, abort, make_response, redirect, request, url_for
 
 from .._paths import SHAPES_DIR
 from ..export import sorted_triples
 from ..namespaces import BASE, BKG, GRAPH, KINDS, ONTOLOGY
 from . import state
 from ._describe import describe, serialize
+from ._dumps import module_name
 from ._ontodoc import build as build_ontology
 from ._ontodoc import local_href
 from ._rdfmedia import BY_EXTENSION, HTML, RDF_MEDIA, Html, RdfMedia, negotiate, split_extension, wants_html
@@ -199,3 +200,26 @@ def shapes(extension: str | None = None):
         return page("shapes.html", doc=shapes_doc(), alternates=alternates("/shapes"))[0]
 
     return document("/shapes", shapes_doc().triples, extension, html)
+
+
+@bp.get("/graph/<path:name>")
+def named_graph(name: str):
+    """A named graph (one module of the graph): its triples by content negotiation; people are sent to its
+    downloads."""
+    slug, extension = split_extension(name)
+    path = f"/graph/{slug}"
+    iri = GRAPH + slug
+    kg = state().kg
+    if iri not in kg.graphs:
+        return not_found(iri, path)
+    chosen = choose(extension)
+    if isinstance(chosen, Html):
+        return redirect(url_for("download.listing") + "#" + module_name(iri), code=303)
+    triples = sorted_triples(kg.store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+    response = Response(serialize(triples, chosen.format), content_type=chosen.content_type)
+    if not extension:
+        response.headers["Vary"] = "Accept"
+        response.headers["Content-Location"] = f"{path}.{chosen.extension}"
+    response.headers["Link"] = link_header(path)
+    response.add_etag()
+    return response.make_conditional(request)
