@@ -52,6 +52,14 @@ def test_exact_before_prefix_before_substring(index):
     assert [(h.iri, h.match) for h in exact] == [(BASE + "skill/caching", "exact")]
 
 
+def test_concepts_come_before_schemes_and_terms_within_a_match_kind(index):
+    hits = index.search("postgr")
+    assert [(h.iri.removeprefix(BASE), h.match) for h in hits] == [
+        ("technology/postgresql", "prefix"),
+        ("scheme/short", "prefix"),
+    ]
+
+
 def test_alternative_and_hidden_labels_match_and_the_preferred_label_is_shown(index):
     [hit] = index.search("POSTGRES")
     assert (hit.iri, hit.label, hit.matched, hit.match) == (

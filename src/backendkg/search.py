@@ -1,8 +1,9 @@
 """Label search: find concepts by their preferred, alternative and hidden labels.
 
 Matching ignores case and accents (Unicode NFKD, combining marks dropped, then case-folded) and ranks an
-exact match before a prefix match before a substring match; within a rank, shorter labels come first, then
-alphabetical order. Each concept appears once, with its best-matching label.
+exact match before a prefix match before a substring match; within a rank, concepts (roles, skills,
+technologies ...) come before schemes, ontology terms and sources, then shorter labels before longer ones,
+then alphabetical order. Each concept appears once, with its best-matching label.
 """
 
 from __future__ import annotations
@@ -90,12 +91,23 @@ class Hit:
         }
 
 
+#: The kinds of the concepts people look for; other things with labels (schemes, ontology terms, sources)
+#: rank after them within a match kind.
+CONCEPT_KINDS = frozenset(
+    {"role", "skill", "trait", "technology", "responsibility", "industry", "capability", "benefit"}
+)
+
+
 @dataclass(frozen=True)
 class _Entry:
     iri: str
     label: str
     cls: str | None
     labels: tuple[tuple[str, str], ...]  # (normalised, as written)
+
+    @property
+    def secondary(self) -> bool:
+        return kind_of(self.iri) not in CONCEPT_KINDS
 
 
 class LabelIndex:
@@ -150,9 +162,9 @@ class LabelIndex:
         needle = normalise(text)
         if not needle:
             return []
-        ranked: list[tuple[tuple[int, int, str, str], Hit]] = []
+        ranked: list[tuple[tuple[int, bool, int, str, str], Hit]] = []
         for entry in self._entries:
-            best: tuple[int, int, str, str] | None = None
+            best: tuple[int, bool, int, str, str] | None = None
             best_label = ""
             for norm, written in entry.labels:
                 if norm == needle:
@@ -163,7 +175,7 @@ class LabelIndex:
                     rank = 2
                 else:
                     continue
-                key = (rank, len(norm), norm, entry.iri)
+                key = (rank, entry.secondary, len(norm), norm, entry.iri)
                 if best is None or key < best:
                     best, best_label = key, written
             if best is not None:
