@@ -46,17 +46,6 @@ SELECT DISTINCT ?implied WHERE {
 """
 
 _ESSENTIAL = {"requiresEssentialSkill", "usesEssentialTechnology"}
-_PREDICATES = """
-SELECT ?subject ?predicate ?object ?source ?title ?section ?excerpt WHERE {
-  ?statement a bkg:SourceStatement ;
-    rdf:subject ?subject ; rdf:predicate ?predicate ; rdf:object ?object ; dcterms:source ?source .
-  OPTIONAL { ?statement bkg:section ?section }
-  OPTIONAL { ?statement bkg:excerpt ?excerpt }
-  OPTIONAL { ?source dcterms:title ?title }
-}
-ORDER BY ?predicate ?object ?source ?section ?excerpt
-"""
-
 _LABEL = 'SELECT ?label WHERE { ?concept skos:prefLabel ?label FILTER(LANGMATCHES(LANG(?label), "en")) } LIMIT 1'
 
 
@@ -252,16 +241,16 @@ def industry_path(kg: KnowledgeGraph, industry: str) -> dict:
 def where_stated(kg: KnowledgeGraph, subject: str, predicate: str | None = None, obj: str | None = None) -> dict:
     """The source statements about ``subject`` (narrowed to ``predicate`` and ``obj`` when given), grouped
     by source document, and the documents that name ``subject`` (``dcterms:source``)."""
-    values: dict[str, ox.NamedNode] = {"subject": ox.NamedNode(subject)}
+    values: dict[str, ox.NamedNode] = {"_subject_iri": ox.NamedNode(subject)}
     if predicate:
-        values["predicate"] = ox.NamedNode(predicate)
+        values["__predicate_iri"] = ox.NamedNode(predicate)
     if obj:
-        values["object"] = ox.NamedNode(obj)
+        values["__object_iri"] = ox.NamedNode(obj)
     statements = []
-    for row in kg.select(bind(_PREDICATES, values)):
+    for row in kg.select(bind(get("where-stated").text, values)):
         statements.append(
             {
-                "subject": row["subject"].value,
+                "subject": subject,
                 "predicate": row["predicate"].value,
                 "object": row["object"].value,
                 "source": row["source"].value,
