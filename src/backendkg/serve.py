@@ -1,10 +1,11 @@
 """``backendkg serve``: the application under gunicorn.
 
 The graph is loaded once, in the master process, before the workers are forked (they share its memory
-copy-on-write). Workers are gunicorn's synchronous workers: one request at a time each, which is what
-a CPU-bound query needs, and what makes the query deadline enforceable: a worker whose query overran
-answers 503 and then retires itself (``post_request`` below); the master forks a fresh one from the
-loaded graph while the other workers keep serving.
+copy-on-write). Each worker answers one request at a time over keep-alive connections and takes no new
+connection while busy (:mod:`backendkg._worker`), which is what a CPU-bound query needs, and what makes the
+query deadline enforceable: a worker whose query overran answers 503 and then retires itself
+(``post_request`` below); the master forks a fresh one from the loaded graph while the other workers keep
+serving.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ DEFAULT_PORT = 8000
 
 
 def default_workers() -> int:
-    """Two per CPU plus one, the usual gunicorn rule for CPU-bound synchronous workers, at most 16."""
+    """Two per CPU plus one, the usual gunicorn rule for workers that answer one request at a time, at most 16."""
     return min(2 * (os.cpu_count() or 1) + 1, 16)
 
 
@@ -71,7 +72,11 @@ def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, acce
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": workers,
-        "worker_class": "sync",
+        # Threaded worker with one thread: keep-alive connections, one request at a time, and no new
+        # connection taken while busy (backendkg._worker).
+        "worker_class": "backendkg._worker.QueryWorker",
+        "threads": 1,
+        "keepalive": 5,
         # The query deadline is enforced by the application; gunicorn's heartbeat only catches a stuck worker.
         "timeout": int(timeout) + 30,
         "graceful_timeout": 5,
