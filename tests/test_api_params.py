@@ -51,6 +51,12 @@ def test_typed_values(kind, text, term):
     assert parse_value(Param(name="p", variable="_p_" + kind, type=kind, required=True), text) == term
 
 
+def test_values_longer_than_the_limit_are_rejected():
+    param = Param(name="role", variable="_role_iri", type="iri", required=True)
+    with pytest.raises(ParamError, match="'role' must be at most 500 characters"):
+        parse_value(param, "role:" + "x" * 500)
+
+
 def test_language_tagged_text():
     param = Param(name="label", variable="_label_en", type="lang", required=True, lang="en")
     assert parse_value(param, "API design") == ox.Literal("API design", language="en")

@@ -25,6 +25,9 @@ _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _DATE = re.compile(r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})?$")
 _BOOLEAN = {"true": "true", "false": "false", "1": "true", "0": "false"}
 
+#: Longest text accepted as a parameter value, in characters.
+MAX_VALUE_LENGTH = 500
+
 #: What each parameter type accepts, in words, for error messages and API documentation.
 DESCRIPTIONS = {
     "iri": "an IRI: absolute (https://w3id.org/backendkg/role/backend-developer), prefixed "
@@ -76,6 +79,8 @@ def parse_iri(text: str, *, name: str = "iri") -> ox.NamedNode:
 def parse_value(param: Param, text: str) -> ox.NamedNode | ox.Literal:
     """The RDF term for ``text`` as a value of ``param``; :class:`ParamError` if it is not one."""
     kind = param.type
+    if len(text) > MAX_VALUE_LENGTH:
+        raise ParamError(param.name, f"must be at most {MAX_VALUE_LENGTH} characters long, not {len(text)}.")
     if kind == "iri":
         return parse_iri(text, name=param.name)
     value = text.strip()

@@ -16,7 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import __version__, questions
-from ._params import DESCRIPTIONS, ParamError, bind, parse_iri, parse_value, plain
+from ._params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_iri, parse_value, plain
 from .kg import KnowledgeGraph
 from .namespaces import BASE, KINDS
 from .queries import NamedQuery
@@ -28,19 +28,8 @@ EXAMPLE_ROWS = 3
 IRI_PATTERN = (
     r"^(?:[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~/?!$&'()*+,;=-]*|/?(?:" + "|".join(KINDS) + r")/[A-Za-z0-9._~-]+)$"
 )
-#: Longest text accepted for a text parameter.
-MAX_TEXT = 500
-
-_RESULT_MEDIA = {
-    "sparql-json": "application/sparql-results+json",
-    "json": "application/json",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "xml": "application/sparql-results+xml",
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-}
+#: Longest text accepted for a parameter.
+MAX_TEXT = MAX_VALUE_LENGTH
 
 _CANDIDATES = """
 SELECT DISTINCT ?concept WHERE {

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, NotFound
 
 from .. import openapi, questions
-from .._params import DESCRIPTIONS, ParamError, bind, parse_args, parse_iri, plain
+from .._params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_args, parse_iri, plain
 from ..namespaces import BKG
 from ..queries import NamedQuery, library
 from ..search import LabelIndex
@@ -201,8 +201,6 @@ def plain_results(result: ox.QuerySolutions | ox.QueryBoolean) -> list[dict] | d
 
 #: Most values of ``have`` the skill-gap question accepts at once.
 MAX_HAVE = 100
-#: Longest single parameter value the questions accept, in characters.
-MAX_VALUE_LENGTH = 500
 
 _IS_A = "ASK { ?concept a ?class }"
 
