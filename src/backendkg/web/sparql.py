@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -74,6 +75,7 @@ def sparql():
     choice = _choice(params)
     default_graph = params.getlist("default-graph-uri") or None
     named_graphs = params.getlist("named-graph-uri") or None
+    _check_graph_iris(params)
     if default_graph is not None or named_graphs is not None:
         default_graph = default_graph or []
         named_graphs = named_graphs or []
@@ -96,6 +98,15 @@ def sparql():
     if request.method == "GET" and result.etag is not None:
         request.environ[_fastpath.ENVIRON_FLAG] = True
     return Response(result.body, status=200, headers=headers, content_type=result.format.content_type)
+
+
+def _check_graph_iris(params: MultiDict) -> None:
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for value in params.getlist(name):
+            try:
+                ox.NamedNode(value)
+            except ValueError as exc:
+                raise BadRequest(f"The {name} {value!r} is not an absolute IRI: {exc}.") from None
 
 
 def _single(params: MultiDict, name: str) -> str:
