@@ -145,3 +145,17 @@ def test_iri_pattern_matches_the_forms_the_parser_accepts():
         assert pattern.match(good), good
     for bad in ["backend developer", "nosuchkind/x", "", "<role:x>"]:
         assert not pattern.match(bad), bad
+
+
+def test_document_of_another_graph_is_valid_and_leaves_out_examples_it_cannot_give():
+    from pathlib import Path
+
+    from backendkg.web import create_app
+
+    fixture = Path(__file__).parent / "fixtures" / "api.ttl"
+    other = create_app({"TESTING": True, "DATA": [str(fixture)]}).test_client().get("/api/openapi.json").json
+    validate(other)
+    compare = other["paths"]["/api/questions/compare-roles"]["get"]["responses"]["200"]["content"]
+    assert "example" not in compare["application/json"]
+    industry = other["paths"]["/api/questions/industry-path"]["get"]["responses"]["200"]["content"]
+    assert industry["application/json"]["example"]["industry"]["iri"].endswith("/industry/fintech")
