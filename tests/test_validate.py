@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,11 @@ def test_shipped_graph_conforms(shipped_report):
 
 def test_shipped_graph_validates_quickly(kg):
     validate(kg)  # warm up: imports and the parsed shapes
+    started = time.process_time()
     report = validate(kg)
-    spent = report.seconds["convert"] + report.seconds["shapes"] + report.seconds["checks"]
-    assert spent < 6.0, report.seconds  # measured well under 2 s; the margin is for busy machines
+    cpu = time.process_time() - started
+    # About 0.6 s of CPU on an idle machine; CPU time, not wall time, so that a busy machine does not fail it.
+    assert cpu < 3.0, (cpu, report.seconds)
 
 
 def test_cli_without_arguments_validates_the_shipped_graph():
