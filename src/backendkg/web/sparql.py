@@ -81,7 +81,7 @@ def sparql():
         named_graphs = named_graphs or []
 
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
-    base_iri = request.base_url
+    base_iri = _base_url()
     etag = engine.etag(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
     if etag is not None:
         headers["ETag"] = etag
@@ -107,6 +107,27 @@ def _check_graph_iris(params: MultiDict) -> None:
                 ox.NamedNode(value)
             except ValueError as exc:
                 raise BadRequest(f"The {name} {value!r} is not an absolute IRI: {exc}.") from None
+
+
+_BASES: dict[tuple, str] = {}
+
+
+def _base_url() -> str:
+    """The URL the query was sent to (its base IRI), memoised per host: werkzeug builds it at some cost."""
+    environ = request.environ
+    key = (
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SCRIPT_NAME"),
+        environ.get("PATH_INFO"),
+    )
+    url = _BASES.get(key)
+    if url is None:
+        if len(_BASES) > 256:
+            _BASES.clear()
+        url = _BASES[key] = request.base_url
+    return url
 
 
 def _single(params: MultiDict, name: str) -> str:
