@@ -214,6 +214,19 @@ def test_source_page_lists_what_it_states(site):
     html = site.get("/source/doc-a.html").get_data(as_text=True)
     assert "What does a backend developer do?" in html
     assert 'href="/role/backend-developer"' in html
+    sources = html.split('id="h-sources"')[1]
+    assert "designing clean APIs is the core of the job" in sources
+    assert "a backend developer builds the server side" in sources
+    assert 'href="/statement/0000000000000001"' in sources
+
+
+def test_statement_page_reads_as_the_triple_it_records(site):
+    html = site.get("/statement/0000000000000001.html").get_data(as_text=True)
+    record = html.split('id="h-statement"')[1].split("</section>")[0]
+    assert 'href="/role/backend-developer"' in record and 'href="/skill/api-design"' in record
+    assert "requires essential skill" in record
+    assert "Skills" in record and "designing clean APIs is the core of the job" in record
+    assert 'href="/source/doc-a"' in record
 
 
 def test_every_content_iri_of_the_shipped_graph_resolves(client, kg):

@@ -2,7 +2,8 @@
 
 A bounded description: the resource's own triples, the labels and types of what it links to, the triples
 that link to it (with the labels and types of their subjects), and the source statements that reify its own
-and its incoming triples (``rdf:subject`` / ``rdf:object`` it), each with the title of its source.
+and its incoming triples (``rdf:subject`` / ``rdf:object`` it) or that it is the source of, each with the
+labels of what they mention.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ WHERE {
   { ?in ?ip ?s . OPTIONAL { VALUES ?lp { skos:prefLabel rdfs:label dcterms:title rdf:type } ?in ?lp ?il } }
   UNION
   { VALUES ?role { rdf:subject rdf:object } ?st ?role ?s . ?st ?sp ?so .
+    OPTIONAL { VALUES ?lp { skos:prefLabel rdfs:label dcterms:title } ?so ?lp ?sol } }
+  UNION
+  { ?st dcterms:source ?s ; a bkg:SourceStatement . ?st ?sp ?so .
     OPTIONAL { VALUES ?lp { skos:prefLabel rdfs:label dcterms:title } ?so ?lp ?sol } }
 }
 """

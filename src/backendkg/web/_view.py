@@ -97,6 +97,7 @@ class ResourceView:
     mappings: list[tuple[str, Value, str]]
     sources: list[tuple[Value, list[Statement]]]
     role: dict[str, object] | None = None
+    statement: Statement | None = None
 
 
 def value(term: ox.NamedNode | ox.BlankNode | ox.Literal, terms: Terms) -> Value:
@@ -107,6 +108,36 @@ def value(term: ox.NamedNode | ox.BlankNode | ox.Literal, terms: Terms) -> Value
         plain = datatype in ("http://www.w3.org/2001/XMLSchema#string", RDF + "langString")
         return Value(term.value, lang=term.language, datatype=None if plain else datatype)
     return Value(f"_:{term.value}", blank=True)
+
+
+STATEMENT_FIELDS = {RDF + "subject", RDF + "predicate", RDF + "object", DCTERMS + "source", BKG + "section"}
+STATEMENT_FIELDS |= {BKG + "excerpt"}
+
+
+def statement(node: object, triples: list[ox.Triple], terms: Terms) -> Statement:
+    """The reified statement ``node`` from its own ``triples``."""
+    st = Statement(iri=getattr(node, "value", str(node)))
+    for t in triples:
+        p = t.predicate.value
+        if p == RDF + "subject":
+            st.subject = value(t.object, terms)
+        elif p == RDF + "predicate":
+            st.predicate = value(t.object, terms)
+        elif p == RDF + "object":
+            st.object = value(t.object, terms)
+        elif p == DCTERMS + "source":
+            st.sources.append(value(t.object, terms))
+        elif p == BKG + "section":
+            st.section = t.object.value
+        elif p == BKG + "excerpt":
+            st.excerpt = t.object.value
+    return st
+
+
+def _statement_order(st: Statement) -> tuple[str, ...]:
+    """Section, then the triple as it reads: subject, predicate, object."""
+    parts = (st.subject, st.predicate, st.object)
+    return (st.section or "", *(p.text.casefold() if p else "" for p in parts), st.iri)
 
 
 def _sort_key(v: Value) -> tuple[str, str]:
@@ -124,8 +155,17 @@ def build(iri: str, triples: list[ox.Triple], terms: Terms) -> ResourceView:
         by_subject[t.subject].append(t)
     own = by_subject.get(node, [])
 
+    typed_statements = {
+        t.subject for t in triples if t.predicate.value == RDF + "type" and t.object.value == BKG + "SourceStatement"
+    }
     statement_nodes = {
-        t.subject for t in triples if t.predicate.value in (RDF + "subject", RDF + "object") and t.object == node
+        t.subject
+        for t in triples
+        if t.object == node
+        and (
+            t.predicate.value in (RDF + "subject", RDF + "object")
+            or (t.predicate.value == DCTERMS + "source" and t.subject in typed_statements)
+        )
     }
     outgoing: dict[str, list[Value]] = defaultdict(list)
     alt_labels: list[str] = []
@@ -158,26 +198,12 @@ def build(iri: str, triples: list[ox.Triple], terms: Terms) -> ResourceView:
 
     by_source: dict[str, list[Statement]] = defaultdict(list)
     for st_node in sorted(statement_nodes, key=str):
-        st = Statement(iri=getattr(st_node, "value", str(st_node)))
-        for t in by_subject.get(st_node, []):
-            p = t.predicate.value
-            if p == RDF + "subject":
-                st.subject = value(t.object, terms)
-            elif p == RDF + "predicate":
-                st.predicate = value(t.object, terms)
-            elif p == RDF + "object":
-                st.object = value(t.object, terms)
-            elif p == DCTERMS + "source":
-                st.sources.append(value(t.object, terms))
-            elif p == BKG + "section":
-                st.section = t.object.value
-            elif p == BKG + "excerpt":
-                st.excerpt = t.object.value
+        st = statement(st_node, by_subject.get(st_node, []), terms)
         for source in st.sources or [Value("unknown source")]:
             by_source[source.iri or ""].append(st)
     sources = []
     for source_iri, statements in sorted(by_source.items(), key=lambda kv: terms.label(kv[0]).casefold()):
-        statements.sort(key=lambda s: (s.section or "", s.predicate.text if s.predicate else "", s.iri))
+        statements.sort(key=_statement_order)
         sources.append((Value(terms.label(source_iri), iri=source_iri or None), statements))
 
     def groups(table: dict[str, list[Value]]) -> list[Group]:
@@ -186,6 +212,10 @@ def build(iri: str, triples: list[ox.Triple], terms: Terms) -> ResourceView:
             for p, vs in sorted(table.items(), key=lambda kv: terms.label(kv[0]))
         ]
 
+    itself = None
+    if any(t.predicate.value == RDF + "subject" for t in own):
+        itself = statement(node, own, terms)
+        outgoing = defaultdict(list, {p: v for p, v in outgoing.items() if p not in STATEMENT_FIELDS})
     view = ResourceView(
         iri=iri,
         title=terms.title(iri),
@@ -196,6 +226,7 @@ def build(iri: str, triples: list[ox.Triple], terms: Terms) -> ResourceView:
         incoming=groups(incoming),
         mappings=mappings,
         sources=sources,
+        statement=itself,
     )
     if BKG + "Role" in terms.types.get(iri, ()) or any(v.iri == BKG + "Role" for v in types):
         view.role = role_sections(view, own, terms)
