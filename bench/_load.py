@@ -36,6 +36,10 @@ class RunStats:
     latencies: list[float]
     client_cpu: float
     error_samples: list[str] = field(default_factory=list)
+    #: CPU seconds the server's processes used during the run, and those everything else on the machine used
+    #: (neither the server nor this client); filled in by callers that can measure them.
+    server_cpu: float = math.nan
+    others_cpu: float = math.nan
 
     @property
     def rps(self) -> float:
@@ -49,6 +53,11 @@ class RunStats:
     @property
     def p99_ms(self) -> float:
         return percentile(self.latencies, 99) * 1000
+
+    @property
+    def server_ms_per_request(self) -> float:
+        """Server CPU time per answered request, in milliseconds."""
+        return self.server_cpu / self.requests * 1000 if self.requests else math.nan
 
     @property
     def client_ceiling(self) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -74,6 +75,39 @@ def synthetic_graph(path: Path, *, triples: int, seed: int) -> int:
     count = _synthetic.write(path, triples=triples, seed=seed)
     path.with_suffix(".count").write_text(str(count))
     return count
+
+
+def wait_for_quiet(*, threshold: float, limit: float) -> float:
+    """Wait until the rest of the machine used less than ``threshold`` % of its CPU over one second, or until
+    ``limit`` seconds have passed; return that last share."""
+    try:
+        from _procs import machine_busy
+    except ImportError:
+        return float("nan")
+    cores = os.cpu_count() or 1
+    deadline = time.monotonic() + limit
+    while True:
+        before, began = machine_busy(), time.monotonic()
+        time.sleep(1.0)
+        share = (machine_busy() - before) / ((time.monotonic() - began) * cores) * 100
+        if share < threshold or time.monotonic() >= deadline:
+            return share
+
+
+def measured_run(server: _servers.Server, target: Callable[[int], str], **kwargs) -> _load.RunStats:
+    """:func:`_load.run` against ``server``, with the CPU time of the server and of everything else filled in."""
+    try:
+        from _procs import machine_busy, tree_cpu
+    except ImportError:  # psutil is not installed: no CPU accounting
+        return _load.run(_servers.HOST, server.port, target, **kwargs)
+    assert server.process is not None
+    pid = server.process.pid
+    server_before, busy_before, client_before = tree_cpu(pid), machine_busy(), time.process_time()
+    stats = _load.run(_servers.HOST, server.port, target, **kwargs)
+    stats.server_cpu = tree_cpu(pid) - server_before
+    client = time.process_time() - client_before
+    stats.others_cpu = max(0.0, machine_busy() - busy_before - stats.server_cpu - client)
+    return stats
 
 
 # --- throughput ---------------------------------------------------------------------------------------------------
@@ -140,12 +174,25 @@ def throughput_report(
     markdown: bool,
 ) -> tuple[str, list[tuple[str, str, float, float, str]]]:
     """The tables of one dataset, and the target verdicts ``(query, versus, ratio, target, verdict)``."""
-    headers = ["query", "server", "req/s", "p50 ms", "p99 ms", "errors", "answer", "client CPU"]
+    headers = [
+        "query",
+        "server",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "answer",
+        "server CPU ms/req",
+        "client CPU",
+        "others' CPU",
+    ]
+    cores = os.cpu_count() or 1
     rows = []
     for query in queries:
         for server in servers:
             cell = cells[(query.name, server)]
             cpu = cell.median(lambda r: r.client_cpu / r.elapsed * 100 if r.elapsed else 0.0)
+            others = cell.median(lambda r: r.others_cpu / (r.elapsed * cores) * 100 if r.elapsed else 0.0)
             rows.append(
                 [
                     query.title,
@@ -155,7 +202,9 @@ def throughput_report(
                     _fmt(cell.median(lambda r: r.p99_ms), 2),
                     str(cell.errors),
                     cell.answer + ("" if cell.correct else " DIFFERS"),
+                    _fmt(cell.median(lambda r: r.server_ms_per_request), 2),
                     f"{cpu:.0f}%",
+                    "n/a" if others != others else f"{others:.0f}%",
                 ]
             )
     title = f"{name}: {triples:,} triples"
@@ -172,16 +221,29 @@ def throughput_report(
                 ("rdflib-endpoint", RDFLIB_TARGET),
             ):
                 if other not in servers:
-                    row += ["n/a", "", ""]
+                    row += ["n/a", "n/a", "", ""]
                     continue
                 theirs = cells[(query.name, other)]
                 ratio = _ratio(mine.rps, theirs.rps)
                 valid = mine.correct and theirs.correct and mine.errors == 0
                 verdict = _verdict(ratio, target, valid)
                 verdicts.append((query.name, other, ratio, target, verdict))
-                row += [f"{_fmt(ratio, 2)}x", f">= {target:g}x", verdict]
+                by_cpu = _ratio(
+                    theirs.median(lambda r: r.server_ms_per_request), mine.median(lambda r: r.server_ms_per_request)
+                )
+                row += [f"{_fmt(ratio, 2)}x", f"{_fmt(by_cpu, 2)}x", f">= {target:g}x", verdict]
             ratio_rows.append(row)
-        headers = ["query", "vs oxigraph", "target", "", "vs rdflib-endpoint", "target", ""]
+        headers = [
+            "query",
+            "vs oxigraph",
+            "by CPU/req",
+            "target",
+            "",
+            "vs rdflib-endpoint",
+            "by CPU/req",
+            "target",
+            "",
+        ]
         text += ["", _table(headers, ratio_rows, markdown=markdown)]
     return "\n".join(text), verdicts
 
@@ -250,14 +312,15 @@ def run_throughput(
                             continue
                     else:
                         duration = options["duration"]
+                    if round_ > 0 and options["quiet_wait"] > 0:
+                        wait_for_quiet(threshold=options["quiet_threshold"], limit=options["quiet_wait"])
                     fixed = query.path(server.endpoint)
 
                     def target(n: int, query=query, server=server, fixed=fixed) -> str:
                         return query.path(server.endpoint, variant=n) if bust else fixed
 
-                    stats = _load.run(
-                        _servers.HOST,
-                        server.port,
+                    stats = measured_run(
+                        server,
                         target,
                         headers={"Accept": query.accept},
                         concurrency=options["concurrency"],
@@ -266,10 +329,12 @@ def run_throughput(
                     if round_ == 0:
                         continue
                     cells[(query.name, name)].runs.append(stats)
+                    others = stats.others_cpu / (stats.elapsed * (os.cpu_count() or 1)) * 100
                     _echo(
                         f"  [{dataset} {round_}/{options['repeat']}] {query.name:<9} {name:<15} "
                         f"{stats.rps:10.1f} req/s  p50 {stats.p50_ms:8.2f} ms  p99 {stats.p99_ms:8.2f} ms  "
-                        f"errors {stats.errors}" + (f"  ({stats.error_samples[0]})" if stats.error_samples else "")
+                        f"errors {stats.errors}  server {stats.server_ms_per_request:6.2f} CPU ms/req  "
+                        f"others {others:3.0f}%" + (f"  ({stats.error_samples[0]})" if stats.error_samples else "")
                     )
     return list(active), cells
 
@@ -287,7 +352,7 @@ class Startup:
 
 def _settle(pid: int, *, seconds: float = 1.0, limit: float = 120.0) -> None:
     """Wait until the memory of ``pid``'s tree has stopped growing for ``seconds``."""
-    from _memory import tree_rss
+    from _procs import tree_rss
 
     deadline = time.monotonic() + limit
     last, stable_since = tree_rss(pid), time.monotonic()
@@ -300,7 +365,7 @@ def _settle(pid: int, *, seconds: float = 1.0, limit: float = 120.0) -> None:
 
 def bare_store(data: Path, queries: list[_queries.Query], repeat: int) -> tuple[Startup, list[list[float]]]:
     """Load ``data`` with a bare pyoxigraph store in a fresh process; its startup and its query latencies."""
-    from _memory import PeakSampler, tree_pss, tree_rss
+    from _procs import PeakSampler, tree_pss, tree_rss
 
     began = time.perf_counter()
     process = subprocess.Popen(
@@ -327,7 +392,7 @@ def bare_store(data: Path, queries: list[_queries.Query], repeat: int) -> tuple[
 
 def backendkg_server(data: Path, workers: int, log_dir: Path) -> tuple[Startup, _servers.Server]:
     """Start ``backendkg serve --data`` and measure it until it has answered a first query; the caller stops it."""
-    from _memory import PeakSampler, tree_pss, tree_rss
+    from _procs import PeakSampler, tree_pss, tree_rss
 
     server = _servers.Backendkg(log_dir=log_dir, workers=workers)
     server.port = _servers.free_port()
@@ -507,6 +572,15 @@ def _machine() -> str:
     is_flag=True,
     help="Make every query text unique (a trailing comment) so that no server answers from a result cache.",
 )
+@click.option(
+    "--quiet-wait",
+    type=float,
+    default=10.0,
+    help="Before each measurement, wait up to this many seconds for the rest of the machine to calm down.",
+)
+@click.option(
+    "--quiet-threshold", type=float, default=30.0, help="CPU share (%) of the rest of the machine that counts as calm."
+)
 @click.option("--scale", is_flag=True, help="Run the scale benchmark instead of the throughput one.")
 @click.option("--scale-triples", type=int, default=1_000_000, help="Size of the synthetic graph in --scale.")
 @click.option("--scale-workers", default="1,2", help="`backendkg serve --workers` values measured in --scale.")
@@ -527,6 +601,8 @@ def _machine() -> str:
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write raw figures as JSON.")
 def main(**options) -> None:
     """Benchmark backendkg's SPARQL endpoint against `oxigraph serve` and rdflib-endpoint on the same data."""
+    # Stop the servers on SIGTERM too (the finally blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     options["queries"] = [_queries.QUERIES[n] for n in options.pop("query_names")]
     options["scale_workers"] = [int(n) for n in options["scale_workers"].split(",") if n.strip()]
     command = "python bench/endpoint.py " + " ".join(sys.argv[1:])

@@ -1,4 +1,4 @@
-"""Memory of a process and all its descendants, sampled while it starts."""
+"""Memory and CPU time of a process and all its descendants, and how busy the whole machine is."""
 
 from __future__ import annotations
 
@@ -14,6 +14,23 @@ def _tree(pid: int) -> list[psutil.Process]:
         return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return []
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by ``pid`` and its living descendants."""
+    total = 0.0
+    for process in _tree(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (not idle, not waiting for I/O) since boot, all cores."""
+    times = psutil.cpu_times()
+    guest = getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)  # already counted in user and nice
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0) - guest
 
 
 def tree_rss(pid: int) -> int:
