@@ -24,6 +24,9 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 #: The IRI of the dataset the server publishes (the linksets under ontology/links/ name it as their subject).
 DATASET = BASE + "dataset"
 
+#: Deadline of the statistics queries, in seconds.
+STATS_TIMEOUT = 300.0
+
 #: Dump file extensions served under ``/download/`` and their formats.
 DUMPS = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
 
@@ -62,13 +65,14 @@ class _Graph:
 
 
 def _stats(engine: Any) -> dict[str, Any]:
-    """Counts of the served graph, computed once per engine."""
+    """Counts of the served graph, computed once per engine (with a generous deadline: on a large graph the
+    distinct counts take a while, and they are worth the wait once)."""
     cached = getattr(engine, "_describe_stats", None)
     if cached is not None:
         return cached
 
     def one(text: str) -> int:
-        rows = engine.select(text)
+        rows = engine.select(timeout=STATS_TIMEOUT, text=text)
         return int(rows[0]["n"].value) if rows and "n" in rows[0] else 0
 
     stats: dict[str, Any] = {
@@ -79,17 +83,23 @@ def _stats(engine: Any) -> dict[str, Any]:
         "classes": one("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"),
         "graphs": [
             (str(r["g"].value), int(r["n"].value))
-            for r in engine.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+            for r in engine.select(
+                timeout=STATS_TIMEOUT,
+                text="SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+            )
         ],
         "class_partitions": [
             (str(r["c"].value), int(r["n"].value))
             for r in engine.select(
-                "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c"
+                timeout=STATS_TIMEOUT,
+                text="SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
             )
         ],
         "property_partitions": [
             (str(r["p"].value), int(r["n"].value))
-            for r in engine.select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
+            for r in engine.select(
+                timeout=STATS_TIMEOUT, text="SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+            )
         ],
     }
     engine._describe_stats = stats
@@ -172,10 +182,11 @@ def void_description(root: str, fmt: ResultFormat, *, engine: Any, version: str 
         g.add(part, VOID + "property", _n(prop))
         g.add(part, VOID + "triples", _int(count))
     linksets = engine.triples(
-        "CONSTRUCT { ?x ?p ?o . ?d void:subset ?ls } WHERE {"
+        timeout=STATS_TIMEOUT,
+        text="CONSTRUCT { ?x ?p ?o . ?d void:subset ?ls } WHERE {"
         " { ?ls a void:Linkset . ?d void:subset ?ls } UNION"
         " { ?x a void:Linkset ; ?p ?o } UNION"
-        " { ?ls a void:Linkset ; void:objectsTarget ?x . ?x ?p ?o } }"
+        " { ?ls a void:Linkset ; void:objectsTarget ?x . ?x ?p ?o } }",
     )
     g.triples.extend(linksets)
     return g.serialize(fmt)

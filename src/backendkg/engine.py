@@ -387,10 +387,12 @@ class Engine:
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         base_iri: str | None = None,
+        timeout: float | None = None,
     ) -> Result:
         """Check, evaluate and serialize ``text``; see the module documentation for the errors raised.
 
-        ``base_iri`` resolves relative IRIs in the query (``/sparql`` uses its own URL)."""
+        ``base_iri`` resolves relative IRIs in the query (``/sparql`` uses its own URL); ``timeout``
+        replaces the configured deadline for this call (for the server's own bookkeeping queries)."""
         dg = tuple(default_graph) if default_graph is not None else None
         ng = tuple(named_graphs) if named_graphs is not None else None
         key = (text, dg, ng, choice.key, base_iri)
@@ -401,7 +403,8 @@ class Engine:
         if choice.tabular is None and choice.graph is None:
             raise NotAcceptable(_not_acceptable("any query", _formats.TABULAR_FORMATS + _formats.GRAPH_FORMATS))
         inspection = self.check(text)
-        backend, row_limit, timeout = self.backend, self.row_limit, self.timeout
+        backend, row_limit = self.backend, self.row_limit
+        timeout = self.timeout if timeout is None else float(timeout)
 
         def call() -> Result:
             canonical = backend.evaluate(
