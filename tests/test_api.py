@@ -18,6 +18,14 @@ def names(rows: list[dict], key: str) -> list[str]:
     return [r[key].removeprefix(BASE) for r in rows]
 
 
+def test_index_points_to_the_parts_of_the_api(client):
+    body = client.get("/api/").json
+    assert body["openapi"] == "/api/openapi.json"
+    assert body["questions"]["skill-gap"] == "/api/questions/skill-gap"
+    for path in [body["search"] + "?q=api", body["queries"], *body["questions"].values()]:
+        assert client.get(path).status_code in (200, 400), path
+
+
 # Listing -----------------------------------------------------------------------------------------------
 
 

@@ -40,6 +40,7 @@ def test_one_operation_per_served_query_plus_search_and_questions(doc):
     paths = set(doc["paths"])
     assert {f"/api/queries/{q.name}" for q in served_queries()} <= paths
     assert {
+        "/api/",
         "/api/search",
         "/api/queries",
         "/api/openapi.json",
@@ -48,7 +49,7 @@ def test_one_operation_per_served_query_plus_search_and_questions(doc):
         "/api/questions/industry-path",
         "/api/questions/where-stated",
     } <= paths
-    assert len(paths) == len(served_queries()) + 7
+    assert len(paths) == len(served_queries()) + 8
     operation_ids = [op["get"]["operationId"] for op in doc["paths"].values()]
     assert len(operation_ids) == len(set(operation_ids))
 

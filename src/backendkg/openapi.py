@@ -527,6 +527,32 @@ def document(
                 "responses": {"200": _json("QueryList", "Every named query, its parameters and its URL.")},
             }
         },
+        "/api/": {
+            "get": {
+                "operationId": "index",
+                "summary": "Where the parts of the API are",
+                "tags": ["meta"],
+                "responses": {
+                    "200": {
+                        "description": "The paths of this document, search, the named queries and the questions.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["openapi", "search", "queries", "questions"],
+                                    "properties": {
+                                        "openapi": {"type": "string"},
+                                        "search": {"type": "string"},
+                                        "queries": {"type": "string"},
+                                        "questions": {"type": "object", "additionalProperties": {"type": "string"}},
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
         "/api/openapi.json": {
             "get": {
                 "operationId": "openapi",

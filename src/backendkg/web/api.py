@@ -139,6 +139,24 @@ def describe(query: NamedQuery) -> dict:
     }
 
 
+@bp.get("/")
+def index():
+    """Where the parts of the API are."""
+    return jsonify(
+        {
+            "openapi": url_for("api.openapi_document"),
+            "search": url_for("api.search"),
+            "queries": url_for("api.list_queries"),
+            "questions": {
+                "skill-gap": url_for("api.skill_gap"),
+                "compare-roles": url_for("api.compare_roles"),
+                "industry-path": url_for("api.industry_path"),
+                "where-stated": url_for("api.where_stated"),
+            },
+        }
+    )
+
+
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 document of this API, generated once per process from the query library and graph."""
