@@ -164,6 +164,7 @@ def test_a_one_second_run_against_backendkg_completes(tmp_path: Path) -> None:
             "--queries=label,construct",
             "--duration=1",
             "--warmup=0",
+            "--quiet-wait=0",
             "--workers=1",
             f"--work-dir={tmp_path}",
             f"--markdown={markdown}",
