@@ -486,3 +486,13 @@ def test_fast_path_sees_the_host(client):
     two = client.get("/sparql", query_string=query, base_url="http://two.example")
     assert bindings(one)[0]["x"]["value"] == "http://one.example/relative"
     assert bindings(two)[0]["x"]["value"] == "http://two.example/relative"
+
+
+def test_head_is_a_get_without_body(client):
+    query = {"query": "SELECT ?c WHERE { ?c a owl:Class } LIMIT 2"}
+    get = client.get("/sparql", query_string=query)
+    head = client.head("/sparql", query_string=query)
+    assert head.status_code == 200
+    assert head.data == b""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers["ETag"] == get.headers["ETag"]

@@ -62,7 +62,7 @@ def sparql():
     if request.method == "OPTIONS":
         return Response(status=204, headers=_PREFLIGHT)
     engine = engine_for()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         params = _checked(request.args, request.query_string)
         if "update" in params:
             raise UpdateForbidden("This endpoint is read-only: SPARQL Update requests are refused (and never by GET).")
@@ -85,7 +85,7 @@ def sparql():
     etag = engine.etag(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
     if etag is not None:
         headers["ETag"] = etag
-        conditional = request.method == "GET" and etag in request.headers.get("If-None-Match", "")
+        conditional = request.method in ("GET", "HEAD") and etag in request.headers.get("If-None-Match", "")
         if conditional and request.if_none_match.contains(etag.strip('"')):
             return Response(status=304, headers=headers)
 
