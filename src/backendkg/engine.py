@@ -23,11 +23,16 @@ Usage, inside a request or with an application::
 
     engine = engine_for()                       # the current app's engine (engine_for(app) outside requests)
     result = engine.run(text, choice=negotiate(request.headers.get("Accept")),
-                        default_graph=None, named_graphs=None)
-    result.body, result.format.content_type, result.rows, result.truncated, result.etag
+                        default_graph=None, named_graphs=None, base_iri=None, timeout=None)
+    result.body, result.format.content_type, result.kind, result.rows, result.truncated, result.etag
     rows = engine.select(text)                  # list of {variable: pyoxigraph term}
     engine.ask(text)                            # bool
     engine.triples(text)                        # list of pyoxigraph Triple (CONSTRUCT / DESCRIBE)
+    engine.check(text)                          # only the checks made before evaluation
+
+``select``, ``ask`` and ``triples`` take the keyword arguments of ``run`` (dataset, ``base_iri``,
+``timeout``). ``timeout`` replaces the configured deadline for one call. With ``backendkg serve --remote``
+the same engine forwards to the remote endpoint (:mod:`backendkg.remote`), answers uncached.
 
 The default graph is the union of all graphs and every named graph is available, unless ``default_graph``
 or ``named_graphs`` (lists of IRIs, as the protocol's ``default-graph-uri`` / ``named-graph-uri``) say
