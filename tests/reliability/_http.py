@@ -99,3 +99,14 @@ def wait_for_idle(pid: int, *, window: float = 0.25, idle_share: float = 0.05, l
             return time.monotonic() - started
         before = after
     return math.inf
+
+
+def wait_for_workers(server, count: int, *, limit: float = 30.0) -> set[int]:
+    """The worker pids of a ``LiveServer`` once ``count`` workers run (they boot after the first answers)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        pids = server.worker_pids()
+        if len(pids) == count:
+            return pids
+        time.sleep(0.05)
+    raise AssertionError(f"{count} workers expected, found {server.worker_pids()}")

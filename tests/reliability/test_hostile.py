@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from backendkg.queries import library
 
-from ._http import request
+from ._http import request, wait_for_workers
 
 
 class Spec:
@@ -268,7 +268,7 @@ def hostile_server(start_server):
 def test_hostile_requests_never_break_the_server(start_server, hostile_server, local_kg, report):
     base = hostile_server
     server = start_server.servers[base]
-    workers = server.worker_pids()
+    workers = wait_for_workers(server, 2)
     before = _dataset_digest(base)
     assert before[0] == len(local_kg)
     statuses: dict[int, int] = {}
