@@ -150,6 +150,14 @@ def test_unknown_identifier_is_a_json_404_for_machines(site, path):
     assert BASE + "skill/no-such-skill" in r.json["description"]
 
 
+@pytest.mark.parametrize("path", ["/role/a%20b", "/role/a%3Cb%3E", "/role/%7B%7D", "/role/x%22y.ttl", "/skill/%C3%A9"])
+def test_identifiers_that_are_not_iris_are_404_not_errors(site, path):
+    for accept in (BROWSER_ACCEPT, "text/turtle"):
+        r = site.get(path, headers={"Accept": accept})
+        assert r.status_code == 404, (path, accept)
+    assert "&lt;b&gt;" in site.get("/role/a%3Cb%3E", headers={"Accept": BROWSER_ACCEPT}).get_data(as_text=True)
+
+
 def test_unknown_kind_is_404(site):
     assert site.get("/spaceship/enterprise").status_code == 404
 

@@ -36,7 +36,11 @@ WHERE {
 
 def describe(kg: KnowledgeGraph, iri: str) -> list[ox.Triple]:
     """The description of ``iri`` as sorted, distinct triples; empty when the graph does not mention it."""
-    result = kg.query(DESCRIBE, substitutions={"s": ox.NamedNode(iri)})
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:  # not an IRI at all (a space, a quote ...): the graph cannot mention it
+        return []
+    result = kg.query(DESCRIBE, substitutions={"s": node})
     return sorted_triples(ox.Quad(t.subject, t.predicate, t.object) for t in result)
 
 
