@@ -19,8 +19,10 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it is open,
+    # which later tests that use asyncio must not see.
     if not CHROMIUM.exists():
         pytest.skip(f"the browser tests need Chromium at {CHROMIUM} (Debian package chromium; .ci/run installs it)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright (test extra)")
