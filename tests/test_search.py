@@ -91,6 +91,12 @@ def test_limit_and_no_match(index):
     assert index.search("kubernetes") == []
 
 
+def test_search_narrowed_to_a_kind(index, fixture_client):
+    assert [h.iri.removeprefix(BASE) for h in index.search("database", kind="role")] == ["role/database-developer"]
+    body = fixture_client.get("/api/search?q=database&kind=responsibility").json
+    assert [r["path"] for r in body["results"]] == ["/responsibility/maintain-databases"]
+
+
 def test_lookup_finds_concepts_by_any_label(index):
     assert index.lookup("Back-End Developer") == [BASE + "role/backend-developer"]
     assert index.lookup("back") == []
@@ -133,6 +139,8 @@ def test_api_search_builds_the_index_once(fixture_app, fixture_client):
         ({"q": "api", "limit": "ten"}, "'limit'"),
         ({"q": "api", "limit": "0"}, "'limit'"),
         ({"q": "api", "limit": "101"}, "'limit'"),
+        ({"q": "api", "kind": "statement"}, "'kind'"),
+        ({"q": "api", "kind": "people"}, "'kind'"),
     ],
 )
 def test_api_search_rejects_bad_parameters_naming_them(fixture_client, query, param):

@@ -512,10 +512,17 @@ def document(
                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
                         "example": SEARCH_EXAMPLE["limit"],
                     },
+                    {
+                        "name": "kind",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only concepts of this kind (the first segment of their path).",
+                        "schema": {"enum": [k for k in (*KINDS, "ontology") if k != "statement"]},
+                    },
                 ],
                 "responses": {
                     "200": _json("SearchResults", "The matching concepts, best first.", answers.get("search")),
-                    "400": _error("`q` or `limit` is missing or malformed."),
+                    "400": _error("`q`, `limit` or `kind` is missing or malformed."),
                 },
             }
         },

@@ -157,13 +157,16 @@ class LabelIndex:
         """The IRIs of the concepts one of whose labels is ``text`` (ignoring case and accents)."""
         return [e.iri for e in self._by_label.get(normalise(text), [])]
 
-    def search(self, text: str, *, limit: int = 10) -> list[Hit]:
-        """The concepts whose labels match ``text``, best first, at most ``limit`` of them."""
+    def search(self, text: str, *, limit: int = 10, kind: str | None = None) -> list[Hit]:
+        """The concepts whose labels match ``text``, best first, at most ``limit`` of them (only those of
+        ``kind``, such as ``role``, when given)."""
         needle = normalise(text)
         if not needle:
             return []
         ranked: list[tuple[tuple[int, bool, int, str, str], Hit]] = []
         for entry in self._entries:
+            if kind is not None and kind_of(entry.iri) != kind:
+                continue
             best: tuple[int, bool, int, str, str] | None = None
             best_label = ""
             for norm, written in entry.labels:

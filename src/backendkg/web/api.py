@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, 
 
 from .. import openapi, questions
 from .._params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_args, parse_iri, plain
-from ..namespaces import BKG
+from ..namespaces import BKG, KINDS
 from ..queries import NamedQuery, library
 from ..search import LabelIndex
 from . import state
@@ -22,6 +22,8 @@ MAX_SEARCH_LENGTH = 200
 #: Most search results returned at once.
 MAX_SEARCH_LIMIT = 100
 DEFAULT_SEARCH_LIMIT = 10
+#: The kinds search can be narrowed to.
+SEARCH_KINDS = tuple(k for k in (*KINDS, "ontology") if k != "statement")
 
 
 def label_index() -> LabelIndex:
@@ -58,7 +60,10 @@ def search():
     if len(q) > MAX_SEARCH_LENGTH:
         raise BadRequest(f"Parameter 'q' must be at most {MAX_SEARCH_LENGTH} characters long, not {len(q)}.")
     limit = int_arg("limit", default=DEFAULT_SEARCH_LIMIT, minimum=1, maximum=MAX_SEARCH_LIMIT)
-    hits = label_index().search(q, limit=limit)
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in SEARCH_KINDS:
+        raise BadRequest(f"Parameter 'kind' must be one of {', '.join(SEARCH_KINDS)}, not {kind!r}.")
+    hits = label_index().search(q, limit=limit, kind=kind)
     return jsonify({"query": q, "results": [hit.as_dict() for hit in hits]})
 
 
