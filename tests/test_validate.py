@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import RDF, SH, Graph, Literal
@@ -16,7 +17,8 @@ from rdflib import RDF, SH, Graph, Literal
 from backendkg import kg as kg_module
 from backendkg._paths import ONTOLOGY_DIR, SHAPES_DIR
 from backendkg.cli import cli
-from backendkg.namespaces import BKGSH
+from backendkg.namespaces import BKGSH, curie
+from backendkg.namespaces import PREFIXES as PREFIX_MAP
 from backendkg.validate import Report, overlay, validate
 
 DATA = Path(__file__).parent / "data"
@@ -86,14 +88,21 @@ def test_a_concept_without_label_definition_or_source_fails(tmp_path):
 
 def test_an_edited_file_replaces_the_shipped_file_of_the_same_name(tmp_path):
     shipped = ONTOLOGY_DIR / "schemes" / "skills.ttl"
-    text = shipped.read_text(encoding="utf-8")
-    match = re.search(r'^(skill:[\w-]+) a bkg:\w+ ;\n    skos:prefLabel "[^"]*"@en ;\n', text, re.MULTILINE)
-    assert match, "skills.ttl writes a concept's type and preferred label on its first two lines"
+    triples = list(ox.parse(path=shipped, format=ox.RdfFormat.TURTLE))
+    pref_label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+    concept = next(t.subject for t in triples if t.predicate == pref_label and "/skill/" in t.subject.value)
     edited = tmp_path / "skills.ttl"
-    edited.write_text(text.replace(match.group(0), f"{match.group(1)} a bkg:Skill ;\n", 1), encoding="utf-8")
+    edited.write_bytes(
+        ox.serialize(
+            [t for t in triples if not (t.subject == concept and t.predicate == pref_label)],
+            format=ox.RdfFormat.TURTLE,
+            prefixes=PREFIX_MAP,
+        )
+    )
     result = run(str(edited))
     assert result.exit_code == 1, result.output
-    assert f"{edited}: violation: {match.group(1)} skos:prefLabel: The concept has no preferred label" in result.output
+    name = curie(concept.value)
+    assert f"{edited}: violation: {name} skos:prefLabel: The concept has no preferred label" in result.output
     files = overlay([edited], kg_module.shipped_files())
     assert edited in files and shipped not in files
     assert len(files) == len(kg_module.shipped_files())
