@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, SH, BNode, Graph, URIRef
+from rdflib import RDF, SH, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL
 
 import backendkg
@@ -27,6 +27,7 @@ DATA = Path(__file__).parent / "data" / "shapes"
 TBOX = ONTOLOGY_DIR / "backendkg.ttl"
 BASE = DATA / "base.ttl"
 SHAPES_FILE = SHAPES_DIR / "backendkg-shapes.ttl"
+BKGSH_NS = Namespace(BKGSH)
 NAMES = {**PREFIXES, "pav": "http://purl.org/pav/"}
 
 VALID = sorted((DATA / "valid").glob("*.ttl"))
@@ -112,6 +113,20 @@ def test_shapes_use_shacl_core_only(shapes):
     sparql_or_advanced = {SH.sparql, SH.select, SH.ask, SH.rule, SH.target, SH.expression, SH.declare}
     assert not used & sparql_or_advanced
     assert not any(str(s).startswith("http://datashapes.org/") for s in shapes.all_nodes())
+
+
+def test_shapes_conform_to_shacl_for_shacl(shapes):
+    import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
+
+    conforms, _report, _text = pyshacl.validate(Graph(), shacl_graph=shapes, meta_shacl=True)
+    assert conforms
+    broken = Graph()
+    for triple in shapes:
+        broken.add(triple)
+    broken.set((BKGSH_NS["ConceptShape-source"], SH.minCount, Literal("one")))
+    with pytest.raises(ReportableRuntimeError, match="MetaSHACL"):
+        pyshacl.validate(Graph(), shacl_graph=broken, meta_shacl=True)
 
 
 def _constraints(shapes: Graph) -> set[tuple[str, str]]:
