@@ -18,6 +18,7 @@
   const prefixes = JSON.parse(document.getElementById("prefixes-data").textContent);
   const BASE = "https://w3id.org/backendkg/";
   let last = null; // { kind: "select" | "ask" | "graph", text, json }
+  let ticket = 0; // only the latest run may show its answer
 
   function curie(iri) {
     let best = null;
@@ -130,9 +131,10 @@
     shareButton.hidden = false;
   }
 
-  async function run() {
+  async function run(options) {
     const query = textarea.value;
-    keepInUrl(query);
+    const mine = ++ticket;
+    if (!options || options.keep !== false) keepInUrl(query);
     results.hidden = false;
     body.innerHTML = "";
     setDownloads(null);
@@ -152,6 +154,7 @@
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
       const text = await response.text();
+      if (mine !== ticket) return;
       if (!response.ok) {
         let message = text;
         try {
@@ -188,10 +191,11 @@
       }
       setDownloads(last.kind);
     } catch (err) {
+      if (mine !== ticket) return;
       statusLine.textContent = "Error";
       showError("The query could not be sent: " + err.message);
     } finally {
-      runButton.disabled = false;
+      if (mine === ticket) runButton.disabled = false;
     }
   }
 
@@ -228,5 +232,6 @@
     last && save(last.text, "application/sparql-results+json", "results.json"));
   downloads.ttl.addEventListener("click", () => last && save(last.text, "text/turtle", "results.ttl"));
 
-  if (new URLSearchParams(window.location.search).has("query")) run();
+  // A shared link runs its query; a plain visit shows the answer to the sample query already in the editor.
+  run({ keep: new URLSearchParams(window.location.search).has("query") });
 })();
