@@ -102,10 +102,9 @@ def test_whole_graph_dump_is_byte_identical_to_the_export_command(client, listin
 
 
 def test_every_dump_parses_back_into_the_served_graph(client, listing, kg):
-    for dump in listing["dumps"]:
+    # The .gz files hold the same bytes (test_gzip_files_are_deterministic), so the plain ones are parsed.
+    for dump in (d for d in listing["dumps"] if not d["compressed"]):
         data = body(client, dump)
-        if dump["compressed"]:
-            data = gzip.decompress(data)
         fmt = SYNTAX[dump["format"]]
         parsed = list(ox.parse(data, format=fmt))
         expected = served(kg, dump["graph"], quads=fmt.supports_datasets)
@@ -121,6 +120,7 @@ def test_gzip_files_are_deterministic(client, listing):
         data = body(client, dump)
         assert data[4:8] == b"\0\0\0\0", "gzip header carries no modification time"
         plain = body(client, {**dump, "url": dump["url"][: -len(".gz")]})
+        assert gzip.decompress(data) == plain
         assert data == gzip_bytes(plain)
     assert gzip_bytes(b"same") == gzip_bytes(b"same")
 
