@@ -133,6 +133,12 @@ def test_unacceptable_media_type_is_406_naming_what_is_offered(site):
     assert "text/turtle" in r.json["description"]
 
 
+def test_404_page_suggests_what_was_meant(client):
+    html = client.get("/technology/postgres-db", headers={"Accept": BROWSER_ACCEPT}).get_data(as_text=True)
+    meant = html.split("Did you mean")[1]
+    assert 'href="/technology/postgresql"' in meant
+
+
 def test_unknown_identifier_is_a_helpful_404_page_for_browsers(site):
     r = site.get("/skill/no-such-skill", headers={"Accept": BROWSER_ACCEPT})
     assert r.status_code == 404

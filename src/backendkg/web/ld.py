@@ -60,11 +60,28 @@ def not_found(iri: str, path: str):
     description = f"The graph has no resource {iri}."
     if wants_html(request):
         slug = path.rstrip("/").rsplit("/", 1)[-1]
-        html, status = page("not_found.html", 404, iri=iri, query=slug.replace("-", " "), message=description)
+        query = slug.replace("-", " ")
+        html, status = page(
+            "not_found.html", 404, iri=iri, query=query, message=description, candidates=candidates(query)
+        )
         response = make_response(html, status)
         response.headers["Vary"] = "Accept"
         return response
     abort(404, description=description)
+
+
+def candidates(text: str, limit: int = 8) -> list:
+    """Concepts whose labels match ``text`` or, failing that, its longest words: what the person may have meant."""
+    from .api import MAX_SEARCH_LENGTH, label_index
+
+    index = label_index()
+    text = text[:MAX_SEARCH_LENGTH]
+    hits = index.search(text, limit=limit) if text.strip() else []
+    for word in sorted(set(text.split()), key=len, reverse=True):
+        if hits or len(word) < 3:
+            break
+        hits = index.search(word, limit=limit)
+    return hits
 
 
 def respond(iri: str, path: str, triples, extension: str | None) -> Response:
