@@ -220,6 +220,13 @@ def test_resolve_accepts_labels_and_iris(kg, index, text, expected):
     assert [short(i) for i in questions.resolve(kg, index, text, name="have")] == expected
 
 
+def test_resolve_accepts_an_iri_the_graph_only_points_to(kg, index):
+    query = "SELECT ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) FILTER NOT EXISTS { ?o ?q ?x } } ORDER BY ?o LIMIT 1"
+    [row] = kg.select(query)
+    target = row["o"].value
+    assert questions.resolve(kg, index, f"<{target}>", name="object") == [target]
+
+
 @pytest.mark.parametrize("text", ["kubernetes", "role/no-such-role", "not an iri at all"])
 def test_resolve_rejects_what_names_nothing(kg, index, text):
     with pytest.raises(ParamError, match="Parameter 'have' names no concept"):

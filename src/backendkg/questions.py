@@ -74,9 +74,12 @@ def label_of(kg: KnowledgeGraph, iri: str) -> str:
 
 
 def exists(kg: KnowledgeGraph, iri: str) -> bool:
-    """Whether the graph says anything about ``iri``."""
+    """Whether the graph has ``iri`` as the subject or the object of some triple."""
     node = ox.NamedNode(iri)
-    return next(iter(kg.store.quads_for_pattern(node, None, None)), None) is not None
+    return any(
+        next(iter(kg.store.quads_for_pattern(*pattern)), None) is not None
+        for pattern in ((node, None, None), (None, None, node))
+    )
 
 
 def resolve(
