@@ -152,7 +152,9 @@ def _post_query(max_bytes: int) -> tuple[str, MultiDict]:
     mimetype = request.mimetype
     length = request.content_length
     if length is not None and length > 4 * max_bytes:
-        raise QueryTooLarge(f"The request body is {length} bytes long; this endpoint accepts at most {max_bytes}.")
+        raise QueryTooLarge(
+            f"The request body is {length} bytes long; this endpoint accepts at most {max_bytes} bytes."
+        )
     if mimetype == _FORM:
         _utf8_charset()
         body = request.get_data(cache=True)
@@ -169,7 +171,9 @@ def _post_query(max_bytes: int) -> tuple[str, MultiDict]:
         _utf8_charset()
         body = request.get_data(cache=False)
         if len(body) > max_bytes:
-            raise QueryTooLarge(f"The query is {len(body)} bytes long; this endpoint accepts at most {max_bytes}.")
+            raise QueryTooLarge(
+                f"The query is {len(body)} bytes long; this endpoint accepts at most {max_bytes} bytes."
+            )
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
