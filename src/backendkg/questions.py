@@ -5,8 +5,8 @@
 - :func:`industry_path`: the roles an industry relies on, the skills they need, and its capabilities;
 - :func:`where_stated`: the source documents, sections and excerpts that state a relation or name a concept.
 
-Each function takes the loaded graph and parsed terms; turning user text into terms is the caller's job
-(:func:`resolve` does it for IRIs and labels).
+Each function takes the loaded graph and concept IRIs; turning what people type into IRIs is the caller's
+job (:func:`resolve` does it for labels and for absolute, prefixed and short IRIs).
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def _item(iri: str, label: ox.Literal | None) -> Item:
 
 
 def label_of(kg: KnowledgeGraph, iri: str) -> str:
+    """The English preferred label of ``iri``, or the last segment of the IRI when it has none."""
     rows = kg.select(bind(_LABEL, {"concept": ox.NamedNode(iri)}))
     return rows[0]["label"].value if rows else iri.rsplit("/", 1)[-1]
 
