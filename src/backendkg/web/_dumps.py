@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,7 +101,9 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def _dumps(stem: str, module: str | None, graph: str | None, kg: KnowledgeGraph, counts: dict[str, int]):
+def _dumps(
+    stem: str, module: str | None, graph: str | None, kg: KnowledgeGraph, counts: dict[str, int]
+) -> Iterator[Dump]:
     for fmt, (ext, media_type, _) in SYNTAXES.items():
         data = export(kg, fmt, graph=graph)
         triples = counts["quads" if fmt in QUAD_FORMATS else "triples"]

@@ -49,7 +49,7 @@ def install(setup: BlueprintSetupState) -> None:
     app.jinja_env.lstrip_blocks = True
 
 
-def page(template: str, status: int = 200, **context: Any):
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render ``template`` with the term catalogue and version; returns ``(html, status)``."""
     st = state()
     return render_template(template, t=terms(), version=st.version, **context), status

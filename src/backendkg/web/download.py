@@ -24,7 +24,7 @@ def _url(filename: str) -> str:
 
 
 @bp.get("/")
-def listing():
+def listing() -> Response:
     """The dumps as an HTML table for people, or as JSON (``Accept: application/json``) for scripts."""
     cat = dumps()
     if wants_html(request):
@@ -49,7 +49,7 @@ def listing():
 
 
 @bp.get("/SHA256SUMS")
-def checksums():
+def checksums() -> Response:
     """The checksums of every dump in the format ``sha256sum --check`` reads."""
     cat = dumps()
     body = "".join(f"{d.sha256}  {d.filename}\n" for d in cat.dumps)
@@ -60,7 +60,7 @@ def checksums():
 
 
 @bp.get("/<filename>")
-def file(filename: str):
+def file(filename: str) -> Response:
     cat = dumps()
     dump = cat.get(filename)
     if dump is None:

@@ -6,6 +6,8 @@ an extension (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``) picks one out
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, make_response, redirect, request, url_for
 
@@ -15,11 +17,11 @@ from ..namespaces import BASE, BKG, GRAPH, KINDS, ONTOLOGY
 from . import state
 from ._describe import describe, serialize
 from ._dumps import module_name
+from ._ontodoc import OntologyDoc, local_href
 from ._ontodoc import build as build_ontology
-from ._ontodoc import local_href
 from ._rdfmedia import BY_EXTENSION, HTML, RDF_MEDIA, Html, RdfMedia, negotiate, split_extension, wants_html
 from ._render import install, page, terms
-from ._shapesdoc import load_shapes
+from ._shapesdoc import ShapesDoc, load_shapes
 from ._view import build
 
 bp = Blueprint("ld", __name__)
@@ -55,7 +57,7 @@ def choose(extension: str | None) -> RdfMedia | Html:
     return chosen
 
 
-def not_found(iri: str, path: str):
+def not_found(iri: str, path: str) -> Response:
     """404: an HTML page that helps a person on, or the JSON error for everybody else."""
     description = f"The graph has no resource {iri}."
     if wants_html(request):
@@ -101,7 +103,7 @@ def respond(iri: str, path: str, triples, extension: str | None) -> Response:
 
 
 @bp.get(f"/<any({', '.join(LD_KINDS)}):kind>/<path:name>")
-def resource(kind: str, name: str):
+def resource(kind: str, name: str) -> Response:
     slug, extension = split_extension(name)
     path = f"/{kind}/{slug}"
     iri = BASE + path[1:]
@@ -113,7 +115,7 @@ def resource(kind: str, name: str):
 
 @bp.get(f"/<any({', '.join(SINGLE)}):name>")
 @bp.get(f"/<any({', '.join(SINGLE)}):name>.<any({', '.join([*BY_EXTENSION, 'html'])}):extension>")
-def single(name: str, extension: str | None = None):
+def single(name: str, extension: str | None = None) -> Response:
     path = "/" + name
     iri = BASE + name
     triples = describe(state().kg, iri)
@@ -125,14 +127,14 @@ def single(name: str, extension: str | None = None):
 # The ontology and the shapes -------------------------------------------------------------------------------
 
 
-def ontology_doc():
+def ontology_doc() -> OntologyDoc:
     st = state()
     if "ontology-doc" not in st.cache:
         st.cache["ontology-doc"] = build_ontology(st.kg)
     return st.cache["ontology-doc"]
 
 
-def ontology_triples() -> list:
+def ontology_triples() -> list[ox.Triple]:
     """The ontology's own triples: the graph of ``ontology/backendkg.ttl`` when it is loaded, else every
     triple about the ontology or a ``bkg:`` term."""
     st = state()
@@ -155,14 +157,14 @@ def _in_ontology(iri: str) -> bool:
     return iri == ONTOLOGY or iri.startswith(BKG)
 
 
-def shapes_doc():
+def shapes_doc() -> ShapesDoc:
     st = state()
     if "shapes-doc" not in st.cache:
         st.cache["shapes-doc"] = load_shapes(SHAPES_DIR)
     return st.cache["shapes-doc"]
 
 
-def document(path: str, triples: list, extension: str | None, render_html):
+def document(path: str, triples: list[ox.Triple], extension: str | None, render_html: Callable[[], str]) -> Response:
     """A document resource (``/ontology``, ``/shapes``): HTML by ``render_html()`` or RDF of ``triples``."""
     chosen = choose(extension)
     if isinstance(chosen, Html):
@@ -183,7 +185,7 @@ _EXT = f"<any({', '.join([*BY_EXTENSION, 'html'])}):extension>"
 
 @bp.get("/ontology")
 @bp.get(f"/ontology.{_EXT}")
-def ontology(extension: str | None = None):
+def ontology(extension: str | None = None) -> Response:
     """The ontology: its documentation with a class diagram, or its triples."""
 
     def html():
@@ -194,7 +196,7 @@ def ontology(extension: str | None = None):
 
 
 @bp.get("/ontology/<version>")
-def ontology_version(version: str):
+def ontology_version(version: str) -> Response:
     """The version IRI of the ontology answers with the ontology of that version, which is the one served."""
     if version != state().version:
         abort(404, description=f"This server serves version {state().version} of the ontology, not {version}.")
@@ -202,7 +204,7 @@ def ontology_version(version: str):
 
 
 @bp.get("/ontology.svg")
-def ontology_diagram():
+def ontology_diagram() -> Response:
     response = Response(ontology_doc().svg, content_type="image/svg+xml; charset=utf-8")
     response.add_etag()
     return response.make_conditional(request)
@@ -210,7 +212,7 @@ def ontology_diagram():
 
 @bp.get("/shapes")
 @bp.get(f"/shapes.{_EXT}")
-def shapes(extension: str | None = None):
+def shapes(extension: str | None = None) -> Response:
     """The SHACL shapes: their documentation, or their triples."""
 
     def html():
@@ -220,7 +222,7 @@ def shapes(extension: str | None = None):
 
 
 @bp.get("/graph/<path:name>")
-def named_graph(name: str):
+def named_graph(name: str) -> Response:
     """A named graph (one module of the graph): its triples by content negotiation; people are sent to its
     downloads."""
     slug, extension = split_extension(name)

@@ -115,7 +115,7 @@ def members(kind: str) -> list[str]:
 
 
 @bp.get("/")
-def home():
+def home() -> tuple[str, int]:
     query = request.args.get("query", "")
     counts = {kind: len(members(kind)) for kind in BROWSE}
     return page(
@@ -134,7 +134,7 @@ def home():
 
 
 @bp.get(f"/<any({', '.join(LD_KINDS)}):kind>/")
-def kind_index(kind: str):
+def kind_index(kind: str) -> tuple[str, int]:
     """Every concept of one kind, grouped by its most specific class where there are several."""
     t = terms()
     iris = members(kind)
@@ -147,7 +147,7 @@ def kind_index(kind: str):
 
 
 @bp.get("/search")
-def search():
+def search() -> tuple[str, int]:
     """Ranked label search for people (the suggestions of the search box come from ``/api/search``)."""
     from .api import MAX_SEARCH_LENGTH, label_index
 
