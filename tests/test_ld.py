@@ -278,3 +278,11 @@ def test_named_graphs_resolve_to_their_triples(client, kg):
     assert page.status_code == 303
     assert page.headers["Location"].endswith("/download/#schemes-roles")
     assert client.get("/graph/no/such/graph.ttl").status_code == 404
+
+
+def test_descriptions_are_computed_once_per_process(site):
+    site.get("/technology/python.ttl")
+    cache = site.application.extensions["backendkg"].cache["descriptions"]
+    first = cache[BASE + "technology/python"]
+    assert site.get("/technology/python", headers={"Accept": BROWSER_ACCEPT}).status_code == 200
+    assert cache[BASE + "technology/python"] is first

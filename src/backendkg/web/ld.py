@@ -30,8 +30,22 @@ bp.record_once(install)
 #: First path segments of content IRIs: the kinds of concepts, the linksets of external mappings and the
 #: vocabularies they map to.
 LD_KINDS = (*KINDS, "linkset", "vocabulary")
+#: How many descriptions each process keeps (the graph is read-only, so a description never goes stale).
+DESCRIPTION_CACHE = 2048
 #: Content IRIs with no slug: the description of the dataset as a whole.
 SINGLE = ("dataset",)
+
+
+def description(iri: str) -> list[ox.Triple]:
+    """The description of ``iri``, computed once per process (up to :data:`DESCRIPTION_CACHE` of them)."""
+    st = state()
+    cache: dict[str, list[ox.Triple]] = st.cache.setdefault("descriptions", {})
+    found = cache.get(iri)
+    if found is None:
+        found = cache[iri] = describe(st.kg, iri)
+        while len(cache) > DESCRIPTION_CACHE:
+            cache.pop(next(iter(cache)), None)
+    return found
 
 
 def alternates(path: str) -> list[tuple[RdfMedia | None, str]]:
@@ -107,7 +121,7 @@ def resource(kind: str, name: str) -> Response:
     slug, extension = split_extension(name)
     path = f"/{kind}/{slug}"
     iri = BASE + path[1:]
-    triples = describe(state().kg, iri)
+    triples = description(iri)
     if not triples:
         return not_found(iri, path)
     return respond(iri, path, triples, extension)
@@ -118,7 +132,7 @@ def resource(kind: str, name: str) -> Response:
 def single(name: str, extension: str | None = None) -> Response:
     path = "/" + name
     iri = BASE + name
-    triples = describe(state().kg, iri)
+    triples = description(iri)
     if not triples:
         return not_found(iri, path)
     return respond(iri, path, triples, extension)
