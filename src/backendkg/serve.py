@@ -34,11 +34,12 @@ def _post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
 
 
 def _worker_exit(server: Any, worker: Any) -> None:
-    # A worker retired after an overrun still has a thread evaluating the query: end the process at once
-    # rather than through interpreter shutdown, which would let that thread burn CPU for a while longer.
-    from .engine import process_spent
-
-    if process_spent():
+    # The worker has answered its last request: end the process at once rather than through interpreter
+    # shutdown, which takes a second or more of CPU, and which would let the thread of a query that overran
+    # burn CPU all that while. Nothing of a worker needs cleaning up: the graph is read-only. A worker that
+    # failed to boot keeps its exit status, which tells the master to stop.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, SystemExit) and exc.code in (0, None):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
