@@ -172,3 +172,15 @@ def test_pages_have_landmarks_titles_and_labelled_inputs(page):
                  .map(el => el.id || el.name)"""
         )
         assert unlabelled == [], (path, unlabelled)
+
+
+def test_the_keyboard_alone_runs_an_example(page):
+    page.goto("/")
+    page.locator("#result-body table").wait_for()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    example = page.locator('[data-example="frameworks-built-on-python"]')
+    example.focus()
+    page.keyboard.press("Enter")
+    page.locator("#result-body table", has_text="Django").wait_for()
+    assert "query=" in page.url
