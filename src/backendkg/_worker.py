@@ -1,10 +1,10 @@
-"""The gunicorn worker of ``backendkg serve``: keep-alive connections, one request at a time, no queueing.
+"""The gunicorn worker of ``backendkg serve``: keep-alive connections and no queueing behind long queries.
 
 gunicorn's threaded worker (``gthread``) keeps connections alive, which spares every client a TCP handshake
-per query; with one thread it answers one request at a time, which is what CPU-bound queries need. Left to
-itself it would still accept new connections while its thread is busy, and those clients would wait behind
-a long query. This worker stops accepting while it answers a request (the kernel then hands new connections
-to an idle worker) and starts again when it is done. After a request that left the process spent (a query
+per query; pyoxigraph releases the GIL while it evaluates, so its threads answer requests in parallel. Left
+to itself it would still accept new connections while all its threads are busy, and those clients would
+wait behind long queries. This worker stops accepting while every thread is busy (the kernel then hands new
+connections to another worker) and starts again when one is free. After a request that left the process spent (a query
 overran its deadline and still holds a thread, see :mod:`backendkg._runner`) the ``post_request`` hook of
 :mod:`backendkg.serve` retires it, and gunicorn forks a fresh worker from the loaded graph.
 """
@@ -22,11 +22,12 @@ class QueryWorker(ThreadWorker):
         self.in_flight = 0
 
     def set_accept_enabled(self, enabled: bool) -> None:
-        super().set_accept_enabled(enabled and self.in_flight == 0)
+        super().set_accept_enabled(enabled and self.in_flight < self.cfg.threads)
 
     def enqueue_req(self, conn: Any) -> None:
         self.in_flight += 1
-        super().set_accept_enabled(False)
+        if self.in_flight >= self.cfg.threads:
+            super().set_accept_enabled(False)
         super().enqueue_req(conn)
 
     def finish_request(self, conn: Any, fs: Any) -> None:

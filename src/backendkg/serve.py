@@ -18,6 +18,8 @@ from typing import Any
 import click
 
 DEFAULT_PORT = 8000
+#: Threads per worker: requests one worker answers at once (a long query holds one of them).
+WORKER_THREADS = 4
 
 
 def default_workers() -> int:
@@ -73,14 +75,16 @@ def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, acce
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": workers,
-        # Threaded worker with one thread: keep-alive connections, one request at a time, and no new
-        # connection taken while busy (backendkg._worker).
+        # Threaded worker: keep-alive connections, and no new connection taken while every thread is busy
+        # (backendkg._worker). Queries release the GIL, so the threads evaluate in parallel.
         "worker_class": "backendkg._worker.QueryWorker",
-        "threads": 1,
+        "threads": WORKER_THREADS,
         "keepalive": 5,
         # The query deadline is enforced by the application; gunicorn's heartbeat only catches a stuck worker.
         "timeout": int(timeout) + 30,
-        "graceful_timeout": 5,
+        # Long enough for a request in flight to get its answer (at the latest at its deadline) when the
+        # worker stops: after SIGTERM, or when it retires after an overrun.
+        "graceful_timeout": max(5, int(timeout) + 2),
         # GET queries of up to MAX_QUERY_BYTES need long request lines; the application answers 413 itself.
         "limit_request_line": 0,
         "accesslog": "-" if access_log else None,
