@@ -69,7 +69,7 @@ def check_query(text: str) -> None:
     inspect(text)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _verdict(text: str) -> tuple[str, str]:
     from rdflib.plugins.sparql.parser import parseQuery
 
