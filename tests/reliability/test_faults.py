@@ -151,12 +151,14 @@ def test_sigterm_lets_the_requests_in_flight_finish(start_server, local_kg, repo
     n = max(100, min(5000, int(100 * 1.0 / max(probe.seconds, 0.01))))
 
     replies: dict[int, object] = {}
+    answered: list[float] = []
 
     def ask(i: int) -> None:
         try:
             replies[i] = request(base, params={"query": slow(n, f"in flight {i}")}, timeout=60)
         except Exception as exc:
             replies[i] = exc
+        answered.append(time.monotonic())
 
     clients = [threading.Thread(target=ask, args=(i,)) for i in range(3)]
     for c in clients:
@@ -170,9 +172,11 @@ def test_sigterm_lets_the_requests_in_flight_finish(start_server, local_kg, repo
     exited_after = time.monotonic() - sent
     log = server.output()
     statuses = [getattr(r, "status", repr(r)) for r in replies.values()]
+    last_answer = max(answered) - sent
     report(
         f"faults: SIGTERM with {len(clients)} requests of ~{probe.seconds * n / 100:.1f} s in flight: answers "
-        f"{statuses}, master exited with {code} {exited_after:.2f} s after the signal"
+        f"{statuses}, the last {last_answer:.2f} s after the signal; master exited with {code} "
+        f"{exited_after:.2f} s after the signal (graceful timeout {GRACEFUL_TIMEOUT:g} s)"
     )
     for r in replies.values():
         assert not isinstance(r, Exception), r
@@ -180,5 +184,6 @@ def test_sigterm_lets_the_requests_in_flight_finish(start_server, local_kg, repo
         assert f'"{len(local_kg) * n}"' in r.body.decode(), r.body[:300]
     assert code == 0
     assert "SIGKILL" not in log, "a worker had to be killed: it did not finish within the graceful timeout"
-    # The master notices its workers' exits about a second late (gunicorn polls its signal queue each second).
-    assert exited_after <= GRACEFUL_TIMEOUT + 2
+    assert last_answer <= GRACEFUL_TIMEOUT
+    # Then the master reaps its workers (it polls every 0.1 s) and exits; allow for a busy machine.
+    assert exited_after - last_answer <= 3.0
