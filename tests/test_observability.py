@@ -159,3 +159,9 @@ def test_serve_access_log_writes_json_lines(start_server):
     assert record["status"] == 200 and record["rows"] == 3
     assert SECRET not in server.output()
     server.stop()
+
+
+def test_browsers_may_read_the_request_id(client):
+    response = client.get("/sparql", query_string={"query": QUERY}, headers={"Origin": "https://example.org"})
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"X-Request-Id", "Retry-After"} <= exposed

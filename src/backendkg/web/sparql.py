@@ -28,7 +28,9 @@ bp = Blueprint("sparql", __name__)
 _METHODS = ("GET", "POST", "OPTIONS")
 _CORS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, X-Result-Truncated, X-Result-Rows, X-Result-Limit",
+    "Access-Control-Expose-Headers": (
+        "ETag, X-Result-Truncated, X-Result-Rows, X-Result-Limit, X-Request-Id, Retry-After"
+    ),
 }
 _PREFLIGHT = {
     "Access-Control-Allow-Origin": "*",
