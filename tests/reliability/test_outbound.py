@@ -43,6 +43,10 @@ QUERIES = (
     "SELECT * WHERE {{ SERV\\u0049CE <{url}/escaped> " + _SPO + " }}",
     "SELECT * WHERE {{ SERVICE <{escaped_url}/escaped-iri> " + _SPO + " }}",
     "SELECT * WHERE {{ # a comment\n SERVICE\n<{url}/newlines>\n" + _SPO + " }}",
+    "SELECT * WHERE {{ SERVICE# a comment between\n<{url}/comment> " + _SPO + " }}",
+    "SELECT * WHERE {{ SERVICE<{url}/no-space>" + _SPO + "}}",
+    "SELECT * WHERE {{ \\u0073ervice <{url}/escaped-lower> " + _SPO + " }}",
+    "SELECT * WHERE {{ SERVICE \\U0000003C{url}/escaped-bracket> " + _SPO + " }}",
     # datasets named by remote and file IRIs
     "SELECT * FROM <{url}/from> WHERE " + _SPO + " LIMIT 1",
     "SELECT * FROM NAMED <{url}/named> WHERE {{ GRAPH ?g " + _SPO + " }} LIMIT 1",
