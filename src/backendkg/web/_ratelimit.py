@@ -49,8 +49,8 @@ def install(app: Flask) -> Limiter | None:
         key_prefix="backendkg",
     )
     limiter.request_filter(_exempt)
-    # Registered before the limiter's own hook, so it runs after it: Retry-After only where it means something.
-    app.after_request(_retry_after_only_on_429)
+    # Registered before the limiter's own hook, so it runs after it.
+    app.after_request(_retry_after_only_on_errors)
     limiter.init_app(app)
     app.extensions[EXTENSION] = limiter
 
@@ -70,8 +70,9 @@ def install(app: Flask) -> Limiter | None:
     return limiter
 
 
-def _retry_after_only_on_429(response: Response) -> Response:
-    if response.status_code != 429:
+def _retry_after_only_on_errors(response: Response) -> Response:
+    # The limiter adds Retry-After to every response; on a successful one it means nothing.
+    if response.status_code < 400:
         response.headers.pop("Retry-After", None)
     return response
 
