@@ -496,3 +496,42 @@ def test_head_is_a_get_without_body(client):
     assert head.data == b""
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
     assert head.headers["ETag"] == get.headers["ETag"]
+
+
+# -- the engine API other parts of the application use ----------------------------------------------------------
+
+
+def test_engine_api(app):
+    from backendkg.engine import (
+        QueryRefused,
+        QuerySyntaxError,
+        QueryTimeout,
+        QueryTooLarge,
+        UpdateForbidden,
+        engine_for,
+    )
+
+    engine = engine_for(app)
+    rows = engine.select("SELECT ?label WHERE { bkg:Role rdfs:label ?label }")
+    assert rows == [{"label": ox.Literal("role", language="en")}]
+    assert engine.ask("ASK { bkg:Role a owl:Class }") is True
+    triples = engine.triples("CONSTRUCT WHERE { bkg:Role rdfs:label ?l }")
+    assert triples == [
+        ox.Triple(
+            ox.NamedNode(ROLE),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("role", language="en"),
+        )
+    ]
+    with pytest.raises(QuerySyntaxError):
+        engine.select("SELECT")
+    with pytest.raises(QueryRefused):
+        engine.select("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    with pytest.raises(UpdateForbidden):
+        engine.select("CLEAR ALL")
+    with pytest.raises(QueryTooLarge):
+        engine.ask("ASK {} #" + "x" * engine.max_query_bytes)
+    with pytest.raises(QueryTimeout):
+        # About two seconds of work (it runs on after the deadline, so it must end on its own).
+        engine.select("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }", timeout=0.05)
+    assert QueryTimeout.code == 503
