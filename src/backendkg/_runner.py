@@ -8,7 +8,9 @@ that left the process spent; gunicorn's master forks a fresh worker from the pre
 freed and the other workers keep serving meanwhile.
 
 The threads are daemon threads (unlike ``concurrent.futures``' workers, which interpreter exit would wait
-for) and are reused, so a cheap query pays a queue hand-off, not a thread start.
+for) and are reused, so a cheap query pays a queue hand-off, not a thread start. A call that runs longer
+than a tenth of a second has its thread's priority lowered, so that a few long queries do not make every
+short one wait for a processor.
 """
 
 from __future__ import annotations
@@ -22,14 +24,32 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+#: A call still running after this many seconds is demoted: its thread gets a lower CPU priority (nice), so
+#: that long queries yield the processors to short ones instead of slowing every other client down.
+DEMOTE_AFTER = 0.1
+DEMOTED_NICE = 10
+
 _spent_pid: int | None = None
-_jobs: queue.SimpleQueue[tuple[Future, Callable[[], Any]] | None] = queue.SimpleQueue()
+_jobs: queue.SimpleQueue[tuple[Future, Callable[[], Any], _Slot] | None] = queue.SimpleQueue()
 _idle = 0
 _lock = threading.Lock()
 
 
 class Overrun(Exception):
     """The call did not finish within its deadline (it goes on running until the process ends)."""
+
+
+class _Slot:
+    """Which thread runs a call, and whether it was demoted (a demoted thread leaves the pool afterwards:
+    without privileges a thread cannot take its priority back)."""
+
+    __slots__ = ("demoted", "done", "lock", "tid")
+
+    def __init__(self) -> None:
+        self.tid: int | None = None
+        self.done = False
+        self.demoted = False
+        self.lock = threading.Lock()
 
 
 def spent() -> bool:
@@ -48,31 +68,56 @@ def _worker() -> None:
         job = _jobs.get()
         if job is None:
             return
-        future, call = job
+        future, call, slot = job
+        slot.tid = threading.get_native_id()
         if future.set_running_or_notify_cancel():
             try:
                 future.set_result(call())
             except BaseException as exc:
                 future.set_exception(exc)
+        with slot.lock:
+            slot.done = True
+            demoted = slot.demoted
+        if demoted:
+            return
         with _lock:
             _idle += 1
+
+
+def _demote(slot: _Slot) -> None:
+    with slot.lock:
+        if slot.done or slot.tid is None:
+            return
+        try:
+            os.setpriority(os.PRIO_PROCESS, slot.tid, DEMOTED_NICE)
+        except (OSError, AttributeError):
+            return
+        slot.demoted = True
 
 
 def run(call: Callable[[], T], *, timeout: float | None) -> T:
     """Run ``call()`` on a pooled daemon thread and return its result or raise its exception.
 
-    Raises :class:`Overrun` after ``timeout`` seconds (``None``: no deadline) and marks the process spent.
+    After :data:`DEMOTE_AFTER` seconds the thread's CPU priority is lowered. Raises :class:`Overrun` after
+    ``timeout`` seconds (``None``: no deadline) and marks the process spent.
     """
     global _idle
     future: Future = Future()
+    slot = _Slot()
     with _lock:
         # Reserve an idle thread for this call, or start one: a call never queues behind another.
         if _idle > 0:
             _idle -= 1
         else:
             threading.Thread(target=_worker, name="backendkg-query", daemon=True).start()
-    _jobs.put((future, call))
+    _jobs.put((future, call, slot))
     try:
+        if timeout is None or timeout > DEMOTE_AFTER:
+            try:
+                return future.result(timeout=DEMOTE_AFTER)
+            except TimeoutError:
+                _demote(slot)
+            return future.result(timeout=None if timeout is None else timeout - DEMOTE_AFTER)
         return future.result(timeout=timeout)
     except TimeoutError:
         _mark_spent()
