@@ -11,13 +11,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from backendkg.remote import RemoteError, RemoteKnowledgeGraph, connect
 
-OXIGRAPH = shutil.which("oxigraph")
+OXIGRAPH = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(OXIGRAPH is None, reason="the oxigraph server (PyPI package oxigraph) is missing")
 
 CLASSES = "SELECT ?c WHERE { ?c a owl:Class } ORDER BY ?c"
