@@ -446,6 +446,14 @@ def test_construct_turtle_uses_the_prefixes(client):
     assert b"bkg:Role" in response.data
 
 
+def test_void_names_examples_and_root_resources(client):
+    store = _graph(client.get("/.well-known/void"), ox.RdfFormat.TURTLE)
+    examples = {str(s["x"].value) for s in store.query(f"SELECT ?x {{ ?d <{VOID}exampleResource> ?x }}")}
+    roots = {str(s["x"].value) for s in store.query(f"SELECT ?x {{ ?d <{VOID}rootResource> ?x }}")}
+    assert "https://w3id.org/backendkg/role/backend-developer" in examples
+    assert "https://w3id.org/backendkg/scheme/roles" in roots
+
+
 def test_void_as_json_ld(client):
     response = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert response.mimetype == "application/ld+json"

@@ -95,6 +95,21 @@ def _stats(engine: Any) -> dict[str, Any]:
                 text="SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c",
             )
         ],
+        "examples": [
+            str(r["x"].value)
+            for r in engine.select(
+                timeout=STATS_TIMEOUT,
+                text="SELECT ?x WHERE { VALUES ?x { role:backend-developer skill:api-design tech:postgresql }"
+                " FILTER EXISTS { ?x ?p ?o } }",
+            )
+        ],
+        "schemes": [
+            str(r["s"].value)
+            for r in engine.select(
+                timeout=STATS_TIMEOUT,
+                text="SELECT DISTINCT ?s WHERE { ?s a skos:ConceptScheme FILTER(isIRI(?s)) } ORDER BY ?s",
+            )
+        ],
         "property_partitions": [
             (str(r["p"].value), int(r["n"].value))
             for r in engine.select(
@@ -160,6 +175,10 @@ def void_description(root: str, fmt: ResultFormat, *, engine: Any, version: str 
     g.add(d, DCTERMS + "hasVersion", ox.Literal(version))
     g.add(d, VOID + "sparqlEndpoint", _n(root + "/sparql"))
     g.add(d, VOID + "uriSpace", ox.Literal(BASE))
+    for example in stats["examples"]:
+        g.add(d, VOID + "exampleResource", _n(example))
+    for scheme in stats["schemes"]:
+        g.add(d, VOID + "rootResource", _n(scheme))
     for ext in DUMPS:
         g.add(d, VOID + "dataDump", _n(f"{root}/download/backendkg-{version}{ext}"))
     for f in _formats.GRAPH_FORMATS:
