@@ -6,6 +6,9 @@
 - Updates in any form: 403. ``GET /sparql`` without a query: the service description (HTML: the page at ``/``).
 - ``GET /.well-known/void``: the VoID description of the dataset, with its linksets.
 - CORS: ``Access-Control-Allow-Origin: *``; preflight requests are answered.
+
+Queries are evaluated through :mod:`backendkg.engine` (checks, deadline, row cap, result cache); a repeated
+GET is answered before routing by :mod:`backendkg._fastpath`.
 """
 
 from __future__ import annotations
