@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from backendkg.remote import RemoteError, RemoteKnowledgeGraph, connect
+from backendkg.remote import LocalStoreRequired, RemoteError, RemoteKnowledgeGraph, connect
 
 OXIGRAPH = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(OXIGRAPH is None, reason="the oxigraph server (PyPI package oxigraph) is missing")
@@ -146,8 +146,20 @@ def test_remote_knowledge_graph_interface(oxigraph_server, kg):
     ]
     assert sorted(remote.graphs) == sorted(kg.graphs)
     assert len(remote) == len(kg)
-    with pytest.raises(AttributeError):
+    with pytest.raises(LocalStoreRequired):
         remote.store  # noqa: B018
+
+
+@pytest.mark.parametrize("path", ["/download/", "/download/backendkg-0.1.0.ttl", "/ontology", "/graph/backendkg"])
+def test_what_needs_the_embedded_store_is_a_clear_501_in_remote_mode(remote_server, path):
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(urllib.request.Request(remote_server + path, headers={"Accept": "application/json"}))
+    assert info.value.code == 501
+    body = json.loads(info.value.read())
+    assert body["code"] == 501 and "--remote" in body["description"]
+    # ... and the server keeps answering
+    with urllib.request.urlopen(remote_server + "/health") as ok:
+        assert ok.status == 200
 
 
 def test_connect_refuses_what_does_not_answer():

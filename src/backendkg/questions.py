@@ -76,11 +76,7 @@ def label_of(kg: KnowledgeGraph, iri: str) -> str:
 
 def exists(kg: KnowledgeGraph, iri: str) -> bool:
     """Whether the graph has ``iri`` as the subject or the object of some triple."""
-    node = ox.NamedNode(iri)
-    return any(
-        next(iter(kg.store.quads_for_pattern(*pattern)), None) is not None
-        for pattern in ((node, None, None), (None, None, node))
-    )
+    return kg.ask(bind("ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }", {"iri": ox.NamedNode(iri)}))
 
 
 def resolve(

@@ -23,7 +23,7 @@ from itertools import islice
 from typing import Any
 
 import pyoxigraph as ox
-from werkzeug.exceptions import BadGateway, GatewayTimeout
+from werkzeug.exceptions import BadGateway, GatewayTimeout, NotImplemented
 
 from . import __version__
 from .engine import Canonical, QuerySyntaxError, UpdateForbidden, write_capped
@@ -55,6 +55,16 @@ class RemoteError(Exception):
     """The remote endpoint could not be reached or gave an answer backendkg cannot read."""
 
 
+class LocalStoreRequired(NotImplemented):
+    """What needs the embedded store (dumps, ontology pages, validation) asked of a remote graph: a 501 in the
+    house error shape when it reaches a view."""
+
+    description = (
+        "This resource is built from the embedded store, and this server forwards queries to a remote SPARQL "
+        "endpoint instead (backendkg serve --remote). Query /sparql, or take the dumps from the remote store."
+    )
+
+
 class RemoteKnowledgeGraph:
     """A SPARQL endpoint seen through the :class:`~backendkg.kg.KnowledgeGraph` query interface."""
 
@@ -72,7 +82,7 @@ class RemoteKnowledgeGraph:
 
     @property
     def store(self) -> ox.Store:
-        raise AttributeError("a remote graph has no local store; use query() / select() / ask()")
+        raise LocalStoreRequired()
 
     def backend(self) -> RemoteBackend:
         return RemoteBackend(self)
