@@ -144,3 +144,20 @@ def test_stats_show_the_minimum_content(kg):
     assert classes["SourceDocument"] == 4
     graphs = dict(compute(kg).graphs)
     assert set(graphs) == {f.graph for f in kg.files}
+
+
+def test_a_quad_file_with_a_syntax_error_loads_nothing(tmp_path):
+    trig = tmp_path / "broken.trig"
+    trig.write_text(
+        "@prefix ex: <http://example.org/> .\nex:g { ex:a ex:p ex:b . }\nex:h { ex:c ex:p \n", encoding="utf-8"
+    )
+    store = ox.Store()
+    with pytest.raises(kg_module.LoadError) as info:
+        kg_module.load_into(store, [trig])
+    assert info.value.line is not None and info.value.line >= 3
+    assert len(store) == 0
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(kg_module.LoadError, match="no such file"):
+        kg_module.load([tmp_path / "absent.ttl"])

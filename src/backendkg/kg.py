@@ -153,26 +153,24 @@ def load_into(store: ox.Store, paths: Iterable[Path], *, root: Path = ONTOLOGY_D
         path = Path(path)
         fmt = format_for(path)
         graph = graph_iri(path, root)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise LoadError(path, exc.strerror or str(exc)) from None
+        if not path.is_file():
+            raise LoadError(path, "no such file" if not path.exists() else "not a regular file")
+        base_iri = path.resolve().as_uri()
         try:
             if fmt.supports_datasets:
-                staging = ox.Store()
-                staging.load(data, fmt, base_iri=Path(path).resolve().as_uri())
+                # Streamed: the file's default-graph triples go to the file's graph, named graphs stay.
                 target = ox.NamedNode(graph)
                 store.extend(
-                    ox.Quad(
-                        q.subject,
-                        q.predicate,
-                        q.object,
-                        target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name,
-                    )
-                    for q in staging
+                    ox.Quad(q.subject, q.predicate, q.object, target)
+                    if isinstance(q.graph_name, ox.DefaultGraph)
+                    else q
+                    for q in ox.parse(path=path, format=fmt, base_iri=base_iri)
                 )
             else:
-                store.load(data, fmt, base_iri=Path(path).resolve().as_uri(), to_graph=ox.NamedNode(graph))
+                # From the path, so the file's bytes are never held by Python as well as by the parser.
+                store.load(path=path, format=fmt, base_iri=base_iri, to_graph=ox.NamedNode(graph))
+        except OSError as exc:
+            raise LoadError(path, exc.strerror or str(exc)) from None
         except SyntaxError as exc:
             line, column = _position(exc)
             raise LoadError(
