@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pyoxigraph as ox
 import pytest
@@ -393,6 +394,19 @@ def test_service_description_formats(client, accept, fmt):
     assert response.mimetype == accept
     store = _graph(response, fmt)
     assert bool(store.query(f"ASK {{ ?s a <{SD}Service> }}"))
+
+
+def test_a_browser_following_a_query_link_is_sent_to_the_page_with_the_query(client):
+    query = "SELECT ?s WHERE { ?s a bkg:Role } LIMIT 1"
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": browser})
+    assert response.status_code == 303
+    location = urllib.parse.urlsplit(response.headers["Location"])
+    assert location.path == "/" and urllib.parse.parse_qs(location.query) == {"query": [query]}
+    # Anything that does not prefer HTML, and an explicit format, still gets results.
+    for headers, params in (({"Accept": "*/*"}, {}), ({"Accept": browser}, {"format": "json"}), ({}, {})):
+        answer = client.get("/sparql", query_string={"query": query, **params}, headers=headers)
+        assert answer.status_code == 200 and answer.mimetype == "application/sparql-results+json"
 
 
 def test_service_description_html_goes_to_the_page(client):

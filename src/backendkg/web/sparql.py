@@ -13,7 +13,7 @@ GET is answered before routing by :mod:`backendkg._fastpath`.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
@@ -74,6 +74,9 @@ def sparql():
         if "query" not in params:
             return _description()
         text = _single(params, "query")
+        if request.method == "GET" and "format" not in params and _wants_page():
+            # A browser following a query link: show the query and its answer on the page for people.
+            return redirect("/?" + urlencode({"query": text}), code=303)
     else:
         text, params = _post_query(engine.max_query_bytes)
 
@@ -207,6 +210,16 @@ def _choice(params: MultiDict) -> _formats.Choice:
                 f"Unknown format {fmt!r}; use one of {', '.join(_formats.known_names())} or a media type."
             ) from None
     return _formats.negotiate(request.headers.get("Accept"))
+
+
+_PAGE_OR_RESULTS = ("text/html", "application/sparql-results+json", "application/sparql-results+xml", "text/turtle")
+
+
+def _wants_page() -> bool:
+    """Whether the Accept header names HTML and prefers it to every result format (as browsers do; a bare
+    ``*/*`` does not count)."""
+    accept = request.accept_mimetypes
+    return any(value == "text/html" for value, _ in accept) and accept.best_match(_PAGE_OR_RESULTS) == "text/html"
 
 
 def _describe_format():
