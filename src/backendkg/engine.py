@@ -8,7 +8,8 @@ write itself. Every call gets the same protection:
 - update text -> :class:`UpdateForbidden` (403): the store is only ever queried, never updated;
 - syntax errors -> :class:`QuerySyntaxError` (400) with the parser's message and its ``line:column``;
 - evaluation and serialization longer than ``QUERY_TIMEOUT`` seconds -> :class:`QueryTimeout` (503);
-  under ``backendkg serve`` the worker process that ran it is then replaced, which frees its CPU;
+  under ``backendkg serve`` the query process that ran it is killed, which frees its CPU at once;
+- a query process that dies before it answers -> :class:`QueryWorkerLost` (503, with ``Retry-After``);
 - more than ``ROW_LIMIT`` solutions (or triples) -> the first ``ROW_LIMIT`` are returned and
   :attr:`Result.truncated` is set (``/sparql`` says so in the ``X-Result-Truncated`` header);
 - no acceptable format for the query form -> :class:`NotAcceptable` (406).
@@ -39,6 +40,13 @@ or ``named_graphs`` (lists of IRIs, as the protocol's ``default-graph-uri`` / ``
 otherwise; giving either one defines the whole dataset. The backendkg prefixes (``bkg:``, ``skos:``,
 ``role:`` ...) are declared for every query; the query's own ``PREFIX`` declarations take precedence.
 
+Where queries run: after :meth:`Engine.start_processes` (``backendkg serve`` calls it in each gunicorn
+worker, see :mod:`backendkg._procs`) in query processes forked from the loaded graph, so that a query can be
+killed at its deadline and the death of a query process costs its client an error, not its connection.
+Without them (``flask run``, the Flask test client, scripts) queries run in the calling process on a thread
+the caller can walk away from (:mod:`backendkg._runner`): the deadline holds for the answer, but the
+evaluation goes on until the process ends. Answers from a remote endpoint are always fetched in-process.
+
 Answers are cached per process (the graph is read-only while served), keyed by the query text, the dataset
 and the negotiated formats; :attr:`Result.etag` is a strong validator for the same key.
 """
@@ -62,7 +70,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.exceptions import NotAcceptable as _NotAcceptable
 
-from . import _formats, _guard, _runner
+from . import _formats, _guard, _procs, _runner
 from ._formats import Choice, ResultFormat
 from .namespaces import PREFIXES
 
@@ -73,6 +81,7 @@ __all__ = [
     "QuerySyntaxError",
     "QueryTimeout",
     "QueryTooLarge",
+    "QueryWorkerLost",
     "Result",
     "UpdateForbidden",
     "engine_for",
@@ -97,6 +106,13 @@ class UpdateForbidden(Forbidden):
 
 class QueryTimeout(ServiceUnavailable):
     pass
+
+
+class QueryWorkerLost(ServiceUnavailable):
+    description = "The query worker stopped before answering; it has been replaced. Try again."
+
+    def __init__(self, description: str | None = None):
+        super().__init__(description, retry_after=1)
 
 
 class NotAcceptable(_NotAcceptable):
@@ -344,6 +360,40 @@ class Engine:
         self.max_query_bytes = int(max_query_bytes)
         cacheable = backend.fingerprint is not None and cache_bytes > 0
         self.cache = _ResultCache(int(cache_bytes), max(int(cache_bytes) // 8, 1)) if cacheable else None
+        self.processes: _procs.QueryProcesses | None = None
+
+    def start_processes(self, count: int, *, inherited: Sequence[Any] = ()) -> None:
+        """Evaluate from now on in ``count`` query processes forked from this one (:mod:`backendkg._procs`);
+        call it before this process starts threads. ``inherited``: sockets the query processes close.
+        Nothing happens for a remote backend: forwarding a query costs no CPU worth isolating."""
+        if isinstance(self.backend, LocalBackend) and self.processes is None:
+            self.processes = _procs.QueryProcesses(count, self._answer, inherited=inherited)
+
+    def stop_processes(self) -> None:
+        if self.processes is not None:
+            self.processes.stop()
+            self.processes = None
+
+    def _answer(self, message: tuple) -> tuple[bytes, str, str, int | None, bool]:
+        """Evaluate and serialize in a query process (sent by :meth:`run`); runs on a thread that is
+        demoted when the query is long (:mod:`backendkg._runner`)."""
+        text, dg, ng, own_dataset, base_iri, tabular, graph, row_limit, timeout = message
+        choice = Choice(_formats.FORMATS.get(tabular), _formats.FORMATS.get(graph))
+
+        def call() -> Result:
+            canonical = self.backend.evaluate(
+                text,
+                default_graph=dg,
+                named_graphs=ng,
+                own_dataset=own_dataset,
+                base_iri=base_iri,
+                row_limit=row_limit,
+                timeout=timeout,
+            )
+            return finish(canonical, choice)
+
+        result = _runner.run(call, timeout=None)
+        return result.body, result.format.name, result.kind, result.rows, result.truncated
 
     def check(self, text: str) -> _guard.Inspection:
         """Raise the error the query would get before evaluation (size, SERVICE), or say what evaluation
@@ -423,12 +473,30 @@ class Engine:
             )
             return finish(canonical, choice)
 
+        processes = self.processes
         try:
-            result = _runner.run(call, timeout=timeout)
-        except _runner.Overrun:
+            if processes is None:
+                result = _runner.run(call, timeout=timeout)
+            else:
+                message = (
+                    text,
+                    dg,
+                    ng,
+                    inspection.dataset,
+                    base_iri,
+                    choice.tabular.name if choice.tabular else None,
+                    choice.graph.name if choice.graph else None,
+                    row_limit,
+                    timeout,
+                )
+                body, fmt, kind, rows, truncated = processes.call(message, timeout=timeout)
+                result = Result(body, _formats.FORMATS[fmt], kind, rows, truncated)
+        except (_runner.Overrun, _procs.Overrun):
             raise QueryTimeout(
                 f"The query did not finish within {timeout:g} seconds and was stopped. Narrow it down or add a LIMIT."
             ) from None
+        except _procs.Lost:
+            raise QueryWorkerLost() from None
         if self.cache is not None:
             result = Result(
                 result.body,
@@ -493,5 +561,6 @@ def engine_for(app: Any = None) -> Engine:
 
 
 def process_spent() -> bool:
-    """Whether a query overran in this process and still holds a thread (the process should be replaced)."""
-    return _runner.spent()
+    """Whether this process should be replaced: a query overran and still holds a thread, or a query process
+    was killed at its deadline or died."""
+    return _runner.spent() or _procs.spent()
