@@ -2,10 +2,10 @@
 
 pyoxigraph releases the GIL while it evaluates and serializes, and cannot be interrupted. So the request
 thread waits for the evaluating thread with a deadline; when the deadline passes, the request is answered
-(503) and the process is marked *spent*: the thread goes on burning CPU until its process ends. Under
-``backendkg serve`` each gunicorn worker handles one request at a time and retires itself after a request
-that left the process spent; gunicorn's master forks a fresh worker from the preloaded graph, so the CPU is
-freed and the other workers keep serving meanwhile.
+(503) and the process is marked *spent*: the thread goes on burning CPU until its process ends. This is how
+queries run where there are no query processes (``flask run``, the Flask test client, scripts). Under
+``backendkg serve`` queries run in query processes (:mod:`backendkg._procs`) that are killed at the deadline
+instead; each of them still evaluates through :func:`run` (without a deadline), for the demotion below.
 
 The threads are daemon threads (unlike ``concurrent.futures``' workers, which interpreter exit would wait
 for) and are reused, so a cheap query pays a queue hand-off, not a thread start. A call that runs longer

@@ -4,9 +4,10 @@ gunicorn's threaded worker (``gthread``) keeps connections alive, which spares e
 per query; pyoxigraph releases the GIL while it evaluates, so its threads answer requests in parallel. Left
 to itself it would still accept new connections while all its threads are busy, and those clients would
 wait behind long queries. This worker stops accepting while every thread is busy (the kernel then hands new
-connections to another worker) and starts again when one is free. After a request that left the process spent (a query
-overran its deadline and still holds a thread, see :mod:`backendkg._runner`) the ``post_request`` hook of
-:mod:`backendkg.serve` retires it, and gunicorn forks a fresh worker from the loaded graph.
+connections to another worker) and starts again when one is free. Each thread sends its queries to a query
+process of its own (:mod:`backendkg._procs`); after a request that cost a query process (killed at the
+deadline, or dead) the ``post_request`` hook of :mod:`backendkg.serve` retires the worker, and gunicorn forks
+a fresh worker, with fresh query processes, from the loaded graph.
 """
 
 from __future__ import annotations

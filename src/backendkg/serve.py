@@ -1,11 +1,13 @@
 """``backendkg serve``: the application under gunicorn.
 
 The graph is loaded once, in the master process, before the workers are forked (they share its memory
-copy-on-write). Each worker answers one request at a time over keep-alive connections and takes no new
-connection while busy (:mod:`backendkg._worker`), which is what a CPU-bound query needs, and what makes the
-query deadline enforceable: a worker whose query overran answers 503 and then retires itself
-(``post_request`` below); the master forks a fresh one from the loaded graph while the other workers keep
-serving.
+copy-on-write). Each worker answers up to ``WORKER_THREADS`` requests at once over keep-alive connections
+and takes no new connection while all its threads are busy (:mod:`backendkg._worker`). Right after it is
+forked, before it starts a thread, a worker forks one query process per thread (``post_fork`` below,
+:mod:`backendkg._procs`): the queries run there, so a query that overruns its deadline is killed on the spot
+and its client gets 503, and a query process that dies gets its client a 503 instead of a dropped
+connection. The worker then retires itself after answering (``post_request``); the master forks a fresh one,
+with fresh query processes, from the loaded graph while the other workers keep serving.
 """
 
 from __future__ import annotations
@@ -27,19 +29,38 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 16)
 
 
+def _post_fork(app: Any):
+    def post_fork(server: Any, worker: Any) -> None:
+        from .engine import engine_for
+
+        engine_for(app).start_processes(WORKER_THREADS, inherited=worker.sockets)
+
+    return post_fork
+
+
+def _worker_exit(app: Any):
+    def worker_exit(server: Any, worker: Any) -> None:
+        from .engine import engine_for
+
+        engine_for(app).stop_processes()
+        _exit_now()
+
+    return worker_exit
+
+
 def _post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
     from .engine import process_spent
 
     if process_spent():
-        worker.log.warning("a query overran its deadline in worker %s; replacing the worker", worker.pid)
+        worker.log.warning("a query process of worker %s was killed or died; replacing the worker", worker.pid)
         worker.alive = False
 
 
-def _worker_exit(server: Any, worker: Any) -> None:
-    # The worker has answered its last request: end the process at once rather than through interpreter
-    # shutdown, which takes a second or more of CPU, and which would let the thread of a query that overran
-    # burn CPU all that while. Nothing of a worker needs cleaning up: the graph is read-only. A worker that
-    # failed to boot keeps its exit status, which tells the master to stop.
+def _exit_now() -> None:
+    # The worker has answered its last request and its query processes are killed: end the process at once
+    # rather than through interpreter shutdown, which takes a second or more of CPU. Nothing of a worker needs
+    # cleaning up: the graph is read-only. A worker that failed to boot keeps its exit status, which tells the
+    # master to stop.
     exc = sys.exc_info()[1]
     if isinstance(exc, SystemExit) and exc.code in (0, None):
         sys.stdout.flush()
@@ -70,8 +91,10 @@ def _application(wsgi: Any, options: dict[str, Any]):
     return Application()
 
 
-def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, access_log: bool) -> dict[str, Any]:
-    """The gunicorn settings ``serve`` uses."""
+def gunicorn_options(
+    app: Any, *, host: str, port: int, workers: int, timeout: float, access_log: bool
+) -> dict[str, Any]:
+    """The gunicorn settings ``serve`` uses for ``app``."""
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": workers,
@@ -90,8 +113,9 @@ def gunicorn_options(*, host: str, port: int, workers: int, timeout: float, acce
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "loglevel": "info",
+        "post_fork": _post_fork(app),
         "post_request": _post_request,
-        "worker_exit": _worker_exit,
+        "worker_exit": _worker_exit(app),
         "when_ready": _when_ready,
         "proc_name": "backendkg",
         # No control socket: several servers may run side by side under one user.
@@ -202,6 +226,7 @@ def serve(
             sys.exit(1)
     effective_timeout = float(app.config["QUERY_TIMEOUT"])
     options = gunicorn_options(
+        app,
         host=host,
         port=port,
         workers=workers or default_workers(),

@@ -1,5 +1,8 @@
-"""Faults: a worker killed in the middle of a query, data that does not parse or does not pass the shapes,
-and a server stopped with SIGTERM while it answers."""
+"""Faults: a query process or a worker killed in the middle of a query, data that does not parse or does not
+pass the shapes, and a server stopped with SIGTERM while it answers.
+
+Under ``backendkg serve`` the processes form a tree: the gunicorn master, its workers (which hold the
+connections), and each worker's query processes (which evaluate the queries)."""
 
 from __future__ import annotations
 
@@ -14,12 +17,15 @@ import time
 import psutil
 import pytest
 
+from backendkg.serve import WORKER_THREADS
+
 from ._http import request, wait_for_workers
 
 pytestmark = pytest.mark.reliability
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 GRACEFUL_TIMEOUT = 5.0  # gunicorn's graceful_timeout under backendkg serve
+QUERY_PROCESSES = WORKER_THREADS  # query processes per worker: one per request thread
 
 
 def _serve(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -32,28 +38,50 @@ def _serve(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     )
 
 
-def _busy_worker(pids: set[int], *, limit: float = 15.0) -> int:
-    """The worker that is burning CPU (the one evaluating the runaway)."""
+def _query_processes(workers: set[int]) -> dict[int, int]:
+    """The query processes of the gunicorn workers (their children), each mapped to its worker."""
+    found: dict[int, int] = {}
+    for worker in workers:
+        try:
+            found.update({child.pid: worker for child in psutil.Process(worker).children()})
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def _wait_for_query_processes(workers: set[int], *, limit: float = 30.0) -> dict[int, int]:
+    """The query processes of ``workers`` once each has forked all of its own (right after it boots)."""
+    deadline = time.monotonic() + limit
+    found = _query_processes(workers)
+    while len(found) != len(workers) * QUERY_PROCESSES:
+        assert time.monotonic() < deadline, f"{QUERY_PROCESSES} query processes per worker expected: {found}"
+        time.sleep(0.05)
+        found = _query_processes(workers)
+    return found
+
+
+def _busy(pids: set[int], *, limit: float = 15.0) -> int:
+    """The process of ``pids`` that is burning CPU (the one evaluating the runaway)."""
     procs = {pid: psutil.Process(pid) for pid in pids}
     start = {pid: sum(p.cpu_times()[:2]) for pid, p in procs.items()}
     deadline = time.monotonic() + limit
+    used: dict[int, float] = {}
     while time.monotonic() < deadline:
         time.sleep(0.1)
         used = {pid: sum(p.cpu_times()[:2]) - start[pid] for pid, p in procs.items()}
         pid = max(used, key=used.__getitem__)
         if used[pid] > 0.3:
             return pid
-    raise AssertionError(f"no worker is evaluating the query: {used}")
+    raise AssertionError(f"no query process is evaluating the query: {used}")
 
 
-class DroppedConnection(AssertionError):
-    """The client of a killed worker got no answer at all."""
-
-
-def _kill_worker_mid_query(start_server):
+def _kill_mid_query(start_server, *, target: str):
+    """Send a runaway query to a server with two workers and SIGKILL, while it runs, the query process that
+    evaluates it (``target="query"``) or the gunicorn worker that holds its connection (``"worker"``)."""
     base = start_server("--timeout", "60", "--workers", "2", fresh=True)
     server = start_server.servers[base]
     workers = wait_for_workers(server, 2)
+    queries = _wait_for_query_processes(workers)
     outcome: dict[str, object] = {}
 
     def ask() -> None:
@@ -64,48 +92,75 @@ def _kill_worker_mid_query(start_server):
 
     client = threading.Thread(target=ask)
     client.start()
-    victim = _busy_worker(workers)
+    busy = _busy(set(queries))
+    victim = busy if target == "query" else queries[busy]
     os.kill(victim, signal.SIGKILL)
     outcome["killed_at"] = time.monotonic()
+    outcome["busy"], outcome["owner"] = busy, queries[busy]
     client.join(40)
-    assert not client.is_alive(), "the client hung after its worker was killed"
+    assert not client.is_alive(), "the client hung after the kill"
     return base, server, workers, victim, outcome
 
 
-def test_a_killed_worker_is_replaced_and_the_next_queries_succeed(start_server, report):
-    base, server, workers, victim, outcome = _kill_worker_mid_query(start_server)
-    replaced = wait_for_workers(server, 2)
-    while victim in replaced or len(replaced) != 2:
+def _replaced(server, workers: set[int], gone: int) -> tuple[set[int], float]:
+    deadline = time.monotonic() + 30
+    now = server.worker_pids()
+    while gone in now or len(now) != 2:
+        assert time.monotonic() < deadline, f"the worker {gone} was not replaced: {now}"
         time.sleep(0.02)
-        replaced = server.worker_pids()
-    replaced_after = time.monotonic() - outcome["killed_at"]
-    assert victim not in replaced and len(replaced - workers) == 1
+        now = server.worker_pids()
+    return now, time.monotonic()
+
+
+def _next_queries_succeed(base: str) -> None:
     for i in range(20):
         reply = request(base, params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a ?o }} # {i}"}, timeout=10)
         assert reply.status == 200, reply.body[:300]
-    got = outcome.get("reply")
-    seen = f"{got.status} {got.body[:120]!r}" if got is not None else f"no answer ({outcome['error']!r})"
+
+
+def test_the_client_of_a_killed_query_process_gets_a_json_error_and_the_next_queries_succeed(start_server, report):
+    base, server, workers, victim, outcome = _kill_mid_query(start_server, target="query")
+    reply = outcome.get("reply")
+    assert reply is not None, f"the connection was dropped: {outcome.get('error')!r}"
+    answered_after = time.monotonic() - outcome["killed_at"]
+    assert reply.status == 503, reply.body[:300]
+    assert (reply.header("content-type") or "").startswith("application/json")
+    assert reply.header("retry-after") == "1"
+    error = json.loads(reply.body)
+    assert error["code"] == 503 and error["name"] == "Service Unavailable"
+    assert "stopped before answering" in error["description"] and "replaced" in error["description"]
+    # The worker that lost a query process retires after answering; gunicorn forks a fresh one, with fresh
+    # query processes.
+    now, replaced_at = _replaced(server, workers, outcome["owner"])
+    assert len(now - workers) == 1
+    _wait_for_query_processes(now)
+    _next_queries_succeed(base)
     report(
-        f"faults: worker {victim} killed mid-query; replaced within {replaced_after:.2f} s of the kill; "
-        f"its client got {seen}"
+        f"faults: query process {victim} killed mid-query; its client got {reply.status} "
+        f"{error['description']!r} after {reply.seconds:.2f} s ({answered_after * 1000:.0f} ms after the kill); "
+        f"its worker replaced within {replaced_at - outcome['killed_at']:.2f} s of the kill"
     )
     assert server.process.poll() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DroppedConnection,
-    reason="queries run in a thread of the gunicorn worker that holds the client's connection: when that "
-    "process is killed, the connection goes with it and no process is left to answer",
-)
-def test_the_client_of_a_killed_worker_gets_a_json_error(start_server):
-    _base, _server, _workers, _victim, outcome = _kill_worker_mid_query(start_server)
-    reply = outcome.get("reply")
-    if reply is None:
-        raise DroppedConnection(f"the connection was dropped: {outcome.get('error')!r}")
-    assert 500 <= reply.status < 600
-    error = json.loads(reply.body)
-    assert error["code"] == reply.status and error["description"]
+def test_a_killed_worker_is_replaced_its_query_processes_end_and_the_next_queries_succeed(start_server, report):
+    base, server, workers, victim, outcome = _kill_mid_query(start_server, target="worker")
+    orphan = outcome["busy"]
+    now, replaced_at = _replaced(server, workers, victim)
+    assert len(now - workers) == 1
+    # The query processes of the killed worker end with it (nothing goes on evaluating the runaway).
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(orphan) and psutil.Process(orphan).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the query process of the killed worker outlived it"
+        time.sleep(0.02)
+    _next_queries_succeed(base)
+    got = outcome.get("reply")
+    seen = f"{got.status} {got.body[:120]!r}" if got is not None else f"no answer ({outcome['error']!r})"
+    report(
+        f"faults: worker {victim} killed mid-query; replaced within {replaced_at - outcome['killed_at']:.2f} s "
+        f"of the kill; its query process ended with it; its client got {seen}"
+    )
+    assert server.process.poll() is None
 
 
 def test_data_that_does_not_parse_is_refused_with_file_and_line(tmp_path):
