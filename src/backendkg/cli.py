@@ -96,4 +96,3 @@ cli.add_command(_query)
 
 def main() -> None:
     cli()
-
