@@ -368,8 +368,11 @@ def query_operation(kg: KnowledgeGraph, query: NamedQuery, formats: dict[str, st
             "name": p.name,
             "in": "query",
             "required": p.required,
-            "description": DESCRIPTIONS[p.type] + (f", tagged @{p.lang}" if p.lang else "") + ".",
-            "schema": _param_schema(p.type),
+            "description": DESCRIPTIONS[p.type]
+            + (f", tagged @{p.lang}" if p.lang else "")
+            + ("." if p.required else "; empty or absent leaves it unbound."),
+            # An optional parameter sent empty (as HTML forms do) counts as not given.
+            "schema": _param_schema(p.type) if p.required else {"anyOf": [_param_schema(p.type), {"const": ""}]},
         }
         if p.name in examples:
             param["example"] = examples[p.name]
