@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -49,8 +50,31 @@ class GraphFile:
     format: ox.RdfFormat
 
 
+class Queries:
+    """``select()`` and ``ask()`` over a ``query()`` method: shared by the embedded graph and the remote one."""
+
+    def query(self, sparql: str, **options: Any) -> ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]:
+        raise NotImplementedError
+
+    def select(
+        self, sparql: str, **substitutions: ox.NamedNode | ox.Literal
+    ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
+        """Run a SELECT and return its rows as dicts of variable name to term (unbound variables left out)."""
+        result = self.query(sparql, substitutions=substitutions or None)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: solution[n] for n in names if solution[n] is not None} for solution in result]
+
+    def ask(self, sparql: str, **substitutions: ox.NamedNode | ox.Literal) -> bool:
+        result = self.query(sparql, substitutions=substitutions or None)
+        if not isinstance(result, ox.QueryBoolean):
+            raise TypeError("ask() needs an ASK query")
+        return bool(result)
+
+
 @dataclass
-class KnowledgeGraph:
+class KnowledgeGraph(Queries):
     """The loaded graph: a pyoxigraph ``Store`` plus what was loaded into it."""
 
     store: ox.Store
@@ -96,25 +120,6 @@ class KnowledgeGraph:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         text = self._prologue + sparql if prefixes else sparql
         return self.store.query(text, **kwargs)
-
-    def select(
-        self, sparql: str, **substitutions: ox.NamedNode | ox.Literal
-    ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
-        """Run a SELECT and return its rows as dicts of variable name to term (unbound variables left out)."""
-        result = self.query(sparql, substitutions=substitutions or None)
-        if not isinstance(result, ox.QuerySolutions):
-            raise TypeError("select() needs a SELECT query")
-        names = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            rows.append({n: solution[n] for n in names if solution[n] is not None})
-        return rows
-
-    def ask(self, sparql: str, **substitutions: ox.NamedNode | ox.Literal) -> bool:
-        result = self.query(sparql, substitutions=substitutions or None)
-        if not isinstance(result, ox.QueryBoolean):
-            raise TypeError("ask() needs an ASK query")
-        return bool(result)
 
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self.store)

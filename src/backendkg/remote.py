@@ -27,6 +27,7 @@ from werkzeug.exceptions import BadGateway, GatewayTimeout, NotImplemented
 
 from . import __version__
 from .engine import Canonical, QuerySyntaxError, UpdateForbidden, write_capped
+from .kg import Queries
 from .namespaces import sparql_prologue
 
 #: What backendkg asks the remote endpoint for: one-row-per-line formats first.
@@ -65,7 +66,7 @@ class LocalStoreRequired(NotImplemented):
     )
 
 
-class RemoteKnowledgeGraph:
+class RemoteKnowledgeGraph(Queries):
     """A SPARQL endpoint seen through the :class:`~backendkg.kg.KnowledgeGraph` query interface."""
 
     files: tuple = ()
@@ -151,21 +152,6 @@ class RemoteKnowledgeGraph:
             values = " ".join(str(substitutions[n]) for n in names)
             text += f"\nVALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"
         return self.parsed(text, default_graph=default_graph, named_graphs=named_graphs)
-
-    def select(
-        self, sparql: str, **substitutions: ox.NamedNode | ox.Literal
-    ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
-        result = self.query(sparql, substitutions=substitutions or None)
-        if not isinstance(result, ox.QuerySolutions):
-            raise TypeError("select() needs a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
-
-    def ask(self, sparql: str, **substitutions: ox.NamedNode | ox.Literal) -> bool:
-        result = self.query(sparql, substitutions=substitutions or None)
-        if not isinstance(result, ox.QueryBoolean):
-            raise TypeError("ask() needs an ASK query")
-        return bool(result)
 
     @property
     def graphs(self) -> list[str]:
