@@ -247,13 +247,24 @@ class LocalBackend:
             results = self.store.query(text, **kwargs)
         except SyntaxError as exc:
             raise _syntax_error(text, exc) from None
-        if isinstance(results, ox.QueryBoolean):
-            return Canonical("boolean", boolean=bool(results))
-        if isinstance(results, ox.QuerySolutions):
-            data, truncated = write_capped(results, ox.QueryResultsFormat.TSV, row_limit + 1)
-            return Canonical("solutions", data=data, truncated=truncated)
-        data, truncated = write_capped(results, ox.RdfFormat.N_TRIPLES, row_limit)
-        return Canonical("graph", data=data, truncated=truncated)
+        return canonical(results, row_limit=row_limit)
+
+
+def canonical(
+    results: ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples | list[ox.Triple], *, row_limit: int
+) -> Canonical:
+    """The :class:`Canonical` form of a query result (from the store, or parsed from a remote answer), with
+    at most ``row_limit`` rows or triples."""
+    if isinstance(results, ox.QueryBoolean):
+        return Canonical("boolean", boolean=bool(results))
+    if isinstance(results, ox.QuerySolutions):
+        data, truncated = write_capped(results, ox.QueryResultsFormat.TSV, row_limit + 1)
+        return Canonical("solutions", data=data, truncated=truncated)
+    if isinstance(results, list):
+        data = ox.serialize(results[:row_limit], format=ox.RdfFormat.N_TRIPLES)
+        return Canonical("graph", data=data, truncated=len(results) > row_limit)
+    data, truncated = write_capped(results, ox.RdfFormat.N_TRIPLES, row_limit)
+    return Canonical("graph", data=data, truncated=truncated)
 
 
 def _fingerprint(kg: Any) -> str:

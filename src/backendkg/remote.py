@@ -19,14 +19,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
-from itertools import islice
 from typing import Any
 
 import pyoxigraph as ox
 from werkzeug.exceptions import BadGateway, GatewayTimeout, NotImplemented
 
 from . import __version__
-from .engine import Canonical, QuerySyntaxError, UpdateForbidden, write_capped
+from .engine import Canonical, QuerySyntaxError, UpdateForbidden, canonical
 from .kg import Queries
 from .namespaces import sparql_prologue
 
@@ -188,14 +187,7 @@ class RemoteBackend:
         result = self.kg.parsed(
             base + self.kg._prologue + text, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout
         )
-        if isinstance(result, ox.QueryBoolean):
-            return Canonical("boolean", boolean=bool(result))
-        if isinstance(result, ox.QuerySolutions):
-            data, truncated = write_capped(result, ox.QueryResultsFormat.TSV, row_limit + 1)
-            return Canonical("solutions", data=data, truncated=truncated)
-        kept = list(islice(result, row_limit))
-        data = ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES)
-        return Canonical("graph", data=data, truncated=len(result) > row_limit)
+        return canonical(result, row_limit=row_limit)
 
 
 def connect(url: str, *, timeout: float = 10.0, check: bool = True) -> RemoteKnowledgeGraph:

@@ -101,19 +101,12 @@ def candidates(text: str, limit: int = 8) -> list:
 
 
 def respond(iri: str, path: str, triples, extension: str | None) -> Response:
-    chosen = choose(extension)
-    if isinstance(chosen, Html):
-        html, _ = page("resource.html", view=build(iri, triples, terms()), path=path, alternates=alternates(path))
-        response = make_response(html)
-    else:
-        response = Response(serialize(triples, chosen.format), content_type=chosen.content_type)
-        if not extension:
-            response.headers["Content-Location"] = f"{path}.{chosen.extension}"
-    if not extension:
-        response.headers["Vary"] = "Accept"
-    response.headers["Link"] = link_header(path)
-    response.add_etag()
-    return response.make_conditional(request)
+    return document(
+        path,
+        triples,
+        extension,
+        lambda: page("resource.html", view=build(iri, triples, terms()), path=path, alternates=alternates(path))[0],
+    )
 
 
 @bp.get(f"/<any({', '.join(LD_KINDS)}):kind>/<path:name>")
