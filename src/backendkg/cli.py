@@ -9,31 +9,11 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .kg import LoadError, load
+from ._cli import data_option, load_or_exit
 from .links import links_command
+from .query_cli import query as _query
+from .serve import serve as _serve
 from .validate import validate_command
-
-DATA_OPTION_HELP = "RDF files to use instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."
-
-
-def data_option(func):
-    """The ``--data FILE`` option (repeatable) shared by commands that read the graph."""
-    return click.option(
-        "--data",
-        "data",
-        multiple=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help=DATA_OPTION_HELP,
-    )(func)
-
-
-def load_or_exit(data: tuple[Path, ...]):
-    """Load ``data`` (or the shipped graph); on a bad file print the error and exit with status 2."""
-    try:
-        return load(data or None)
-    except LoadError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,6 +28,8 @@ def cli() -> None:
 
 cli.add_command(validate_command)
 cli.add_command(links_command)
+cli.add_command(_serve)
+cli.add_command(_query)
 
 
 @cli.command()
@@ -83,15 +65,6 @@ def export(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
         sys.stdout.buffer.write(body)
     else:
         output.write_bytes(body)
-
-
-from .serve import serve as _serve  # noqa: E402 (after the group it joins)
-
-cli.add_command(_serve)
-
-from .query_cli import query as _query  # noqa: E402 (after the group it joins)
-
-cli.add_command(_query)
 
 
 def main() -> None:

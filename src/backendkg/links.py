@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from ._cli import data_option, load_or_exit
 from .kg import KnowledgeGraph
 from .namespaces import BASE, curie
 
@@ -137,20 +138,12 @@ def to_json(links: Sequence[Link]) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True, help="Output format."
 )
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="RDF files to use instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML).",
-)
+@data_option
 def links_command(vocabulary: str | None, fmt: str, data: tuple[Path, ...]) -> None:
     """Print the crosswalk to ESCO, ISCO-08, O*NET-SOC and Wikidata.
 
     One row per link: the vocabulary and its version, the backendkg concept and its label, the SKOS mapping
     property, the external identifier and its label.
     """
-    from .cli import load_or_exit
-
     found = crosswalk(load_or_exit(data), vocabulary=vocabulary)
     click.echo(to_csv(found) if fmt == "csv" else to_json(found), nl=False)

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from ._cli import data_option, load_or_exit
 from ._params import ParamError, bind, parse_args, plain
-from .cli import data_option, load_or_exit
 from .namespaces import curie, sparql_prologue
 from .queries import NamedQuery, library, load_query
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import click
 
+from ._cli import data_option
+
 DEFAULT_PORT = 8000
 #: Threads per worker: requests one worker answers at once (a long query holds one of them).
 WORKER_THREADS = 4
@@ -152,12 +154,8 @@ def gunicorn_options(
     help="Requests per client address, e.g. '60/minute' (default: no limit, or BACKENDKG_RATE_LIMIT).",
 )
 @click.option("--strict", is_flag=True, default=False, help="Refuse to start when the data fails the SHACL shapes.")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="RDF files to serve instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML).",
+@data_option(
+    help="RDF files to serve instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."
 )
 @click.option(
     "--remote",

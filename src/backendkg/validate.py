@@ -23,6 +23,7 @@ import click
 import pyoxigraph as ox
 
 from . import _shacl_checks
+from ._cli import data_option
 from ._paths import ONTOLOGY_DIR
 from .kg import KnowledgeGraph, LoadError, load, shipped_files
 from .namespaces import PREFIXES, curie
@@ -332,13 +333,7 @@ def overlay(files: Sequence[Path], base: Sequence[Path]) -> list[Path]:
 
 @click.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="RDF files to use instead of the shipped graph as the base that FILES are checked with.",
-)
+@data_option(help="RDF files to use instead of the shipped graph as the base that FILES are checked with.")
 @click.option(
     "--format",
     "fmt",
