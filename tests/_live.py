@@ -61,7 +61,7 @@ class LiveServer:
         return self.log.read_text(errors="replace")
 
     def worker_pids(self) -> set[int]:
-        """The pids of the gunicorn workers (children of the master)."""
+        """The pids of the server workers (children of the main process)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         try:
             return {int(p) for p in children.read_text().split()}

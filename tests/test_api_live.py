@@ -1,4 +1,4 @@
-"""``/api`` over real HTTP, served by ``backendkg serve`` under gunicorn."""
+"""``/api`` over real HTTP, served by ``backendkg serve`` under granian."""
 
 from __future__ import annotations
 

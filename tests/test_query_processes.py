@@ -1,5 +1,6 @@
-"""Query processes under the engine: answers and errors come back, an overrun kills its process in time, and
-the death of a query process is an error for its caller, not a hang."""
+"""Query processes under the engine: answers and errors come back, an overrun kills its process in time, the
+death of a query process is an error for its caller, not a hang, and a fresh query process takes the place of
+every one that was killed, died or grew."""
 
 from __future__ import annotations
 
@@ -19,12 +20,20 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 @pytest.fixture()
-def engine(kg, monkeypatch):
-    monkeypatch.setattr(_procs, "_spent_pid", None)
+def engine(kg):
     engine = Engine(LocalBackend(kg), timeout=10, cache_bytes=0)
     engine.start_processes(2)
     yield engine
     engine.stop_processes()
+
+
+def _gone(pid: int, within: float = 2.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _busy(pids: list[int]) -> int:
@@ -41,7 +50,10 @@ def _busy(pids: list[int]) -> int:
 def test_answers_are_serialized_in_the_query_processes(engine, kg):
     pids = engine.processes.pids
     assert len(pids) == 2 and os.getpid() not in pids
-    assert all(psutil.Process(pid).ppid() == os.getpid() for pid in pids)
+    # Forked by the zygote, which this process forked while it had one thread.
+    zygote = engine.processes.zygote
+    assert psutil.Process(zygote).ppid() == os.getpid()
+    assert all(psutil.Process(pid).ppid() == zygote for pid in pids)
     result = engine.run("SELECT ?c WHERE { ?c a owl:Class } ORDER BY ?c", choice=_formats.override("csv"))
     here = kg.store.query(f"SELECT ?c WHERE {{ ?c a <{_OWL}Class> }}", use_default_graph_as_union=True)
     assert result.format is _formats.CSV and result.kind == "solutions"
@@ -57,19 +69,21 @@ def test_errors_come_back_and_the_process_keeps_serving(engine):
     with pytest.raises(QuerySyntaxError, match="SPARQL syntax error"):
         engine.run("SELECT WHERE {")
     assert engine.ask("ASK {}") is True
-    assert engine.processes.pids == pids and not _procs.spent()
+    assert engine.processes.pids == pids and engine.processes.replaced == 0
 
 
-def test_an_overrun_kills_its_query_process_in_time(engine):
-    victim_pool = engine.processes
+def test_an_overrun_kills_its_query_process_in_time_and_a_fresh_one_takes_its_place(engine):
+    before = set(engine.processes.pids)
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match=r"within 0\.5 seconds"):
         engine.run(RUNAWAY, timeout=0.5)
     assert time.monotonic() - started < 1.5
-    dead = [m.process for m in victim_pool.all if not m.process.is_alive()]
-    assert len(dead) == 1 and dead[0].exitcode == -signal.SIGKILL
-    assert _procs.spent()
-    assert engine.ask("ASK {}") is True  # the other query process answers
+    after = set(engine.processes.pids)
+    (killed,) = before - after
+    assert _gone(killed)
+    assert len(after) == 2 and len(after & before) == 1 and engine.processes.replaced == 1
+    for _ in range(4):  # both query processes answer, the fresh one too
+        assert engine.ask("ASK { bkg:Role a owl:Class }") is True
 
 
 def test_a_query_process_killed_mid_query_is_an_error_for_its_caller(engine):
@@ -89,4 +103,31 @@ def test_a_query_process_killed_mid_query_is_an_error_for_its_caller(engine):
     assert len(caught) == 1 and isinstance(caught[0], QueryWorkerLost)
     assert caught[0].code == 503
     assert dict(caught[0].get_headers())["Retry-After"] == "1"
+    assert len(engine.processes.pids) == 2 and engine.processes.replaced == 1
     assert engine.ask("ASK {}") is True
+
+
+def test_a_query_process_that_grew_past_the_limit_is_replaced_after_answering(kg):
+    engine = Engine(LocalBackend(kg), timeout=10, cache_bytes=0)
+    engine.start_processes(1, recycle_bytes=1)  # any query process has more private memory than a byte
+    try:
+        (first,) = engine.processes.pids
+        rows = engine.select("SELECT ?c WHERE { ?c a owl:Class }")
+        assert rows  # the answer came back whole before the process left
+        assert engine.processes.replaced == 0  # a short query: its memory is measured every 64th query
+        for _ in range(_procs.CHECK_EVERY - 1):
+            engine.ask("ASK {}")
+        assert engine.processes.replaced == 1
+        (second,) = engine.processes.pids
+        assert second != first and _gone(first)
+        assert engine.ask("ASK { bkg:Role a owl:Class }") is True
+    finally:
+        engine.stop_processes()
+
+
+def test_stopping_ends_the_zygote_and_every_query_process(kg):
+    engine = Engine(LocalBackend(kg), timeout=10, cache_bytes=0)
+    engine.start_processes(3)
+    pids = [engine.processes.zygote, *engine.processes.pids]
+    engine.stop_processes()
+    assert all(_gone(pid) for pid in pids)

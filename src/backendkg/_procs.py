@@ -1,41 +1,57 @@
 """Query processes: evaluate queries outside the process that holds the client's connection.
 
-Under ``backendkg serve`` each gunicorn worker forks, right after it is forked itself and before it starts
-any thread, one query process per request thread (:meth:`QueryProcesses.start`). A query process shares the
-loaded graph with its worker copy-on-write (nothing is loaded or parsed again) and answers one request at a
-time over a socket pair: the query and its options go one way as a small pickle, the serialized answer comes
-back (the pyoxigraph serializers run in the query process). A request thread borrows an idle query process
-and waits for the answer with the query's deadline:
+Under ``backendkg serve`` each server worker, when it starts and before it has a thread, forks a *zygote*: a
+process that does nothing but fork query processes when the worker asks for one (:class:`QueryProcesses`).
+Every query process is thus a fresh copy of the worker as it was when it started: it shares the loaded graph
+copy-on-write (nothing is loaded or parsed again), and it is forked from a process with a single thread, so
+it holds no lock that some other thread held at the moment of the fork. A query process answers one request
+at a time over a socket pair: the query and its options go one way as a small pickle, the serialized answer
+comes back (the pyoxigraph serializers run in the query process). A request thread borrows an idle query
+process and waits for the answer with the query's deadline:
 
 - past the deadline the query process is killed (SIGKILL), which frees its CPU at once, and the client gets
   503 (:class:`Overrun`);
 - a query process that dies before it answers (killed, out of memory) gives its client a 503 with
   ``Retry-After`` (:class:`Lost`) instead of a dropped connection.
 
-Either way the worker is then *spent* (:func:`spent`): it answers its requests in flight and retires, and
-gunicorn forks a fresh worker with fresh query processes from the loaded graph. Forking a replacement from
-the worker itself would copy, mid-flight, locks that its running request threads hold.
+Either way the zygote forks a replacement, and the worker goes on serving with all of its query processes.
 
-``multiprocessing`` with the fork context and its ``Connection`` objects is all this needs: the pools of
-pebble or billiard add task queues, result-handler threads and per-task bookkeeping that a request waiting
-on a process of its own has no use for. Query processes die with their worker: the worker kills them when
-it exits, and on Linux they ask the kernel for SIGKILL when their worker dies (``PR_SET_PDEATHSIG``).
+pyoxigraph's in-memory store writes to the memory it reads (reference counts and locks of the quads it
+visits), so each query process ends up with private copies of the parts of the graph its queries touched.
+A query process whose private memory has grown past ``recycle_bytes`` after a query retires once it has sent
+the answer, and a fresh one takes its place: the graph stays shared, at about one copy in all.
+
+``multiprocessing``'s ``Connection`` carries the messages; the pools of pebble or billiard fork from the
+process that uses them (with its threads), and add task queues, result-handler threads and per-task
+bookkeeping that a request waiting on a process of its own has no use for. Query processes end with their
+worker: on Linux each process asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), and
+the worker kills them when it stops.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import queue
+import select
 import signal
-from collections.abc import Callable, Iterable
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
-_spent_pid: int | None = None
+#: Private memory (bytes) past which a query process is replaced after answering.
+RECYCLE_BYTES = 64 * 1024 * 1024
+#: A query process measures its private memory after a query that took this many seconds or more, and after
+#: every ``CHECK_EVERY``-th query (short queries touch little memory; reading it costs about a millisecond).
+CHECK_AFTER = 0.02
+CHECK_EVERY = 64
+_PID = struct.Struct("i")
 
 
 class Overrun(Exception):
@@ -43,120 +59,221 @@ class Overrun(Exception):
 
 
 class Lost(Exception):
-    """The query process stopped before it answered (or none was left to ask)."""
+    """The query process stopped before it answered (or none was free to ask)."""
 
 
-def spent() -> bool:
-    """Whether a query process of this process was killed or died (this process should be replaced)."""
-    return _spent_pid == os.getpid()
-
-
-def _mark_spent() -> None:
-    global _spent_pid
-    _spent_pid = os.getpid()
-
-
-class _Process:
-    __slots__ = ("conn", "process")
-
-    def __init__(self, process: multiprocessing.process.BaseProcess, conn: Connection):
-        self.process = process
-        self.conn = conn
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.join(1.0)
-        self.conn.close()
-
-
-def _serve(conn: Connection, handle: Callable[[Any], Any], inherited: Iterable[Any], parent: int) -> None:
-    """The loop of a query process: one message in, one ``(ok, value)`` reply out, until the worker goes."""
+def _die_with(parent: int) -> None:
+    """Ask the kernel to kill this process when its parent dies, and leave now if it already has."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the worker still kills its processes
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the worker died before the request above took effect
+    if os.getppid() != parent:
         os._exit(0)
-    # The handlers inherited from gunicorn's master write to its pipe; a query process keeps the defaults,
-    # and leaves an interrupt from the terminal to the master.
+
+
+def _default_signals() -> None:
+    # Handlers inherited from the server write to its pipes; these processes keep the defaults and leave an
+    # interrupt from the terminal to the server.
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for sock in inherited:
-        sock.close()
+
+
+def private_bytes(pid: int | str = "self") -> int:
+    """Memory of a process that no other process shares (copied on write, or its own), in bytes; 0 if unknown."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
+
+
+def _serve(conn: Connection, handle: Callable[[Any], Any], recycle_bytes: int | None) -> None:
+    """The loop of a query process: one message in, one ``(ok, value, retiring)`` reply out."""
+    answered = 0
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return
+        began = time.monotonic()
         try:
-            reply = (True, handle(message))
+            ok, value = True, handle(message)
         except Exception as exc:
-            reply = (False, exc)
+            ok, value = False, exc
+        answered += 1
+        retiring = bool(
+            recycle_bytes
+            and (time.monotonic() - began >= CHECK_AFTER or answered % CHECK_EVERY == 0)
+            and private_bytes() > recycle_bytes
+        )
         try:
-            conn.send(reply)
+            conn.send((ok, value, retiring))
         except (EOFError, OSError):
             return
         except Exception as exc:  # an answer or error that does not pickle
-            conn.send((False, RuntimeError(f"the query process could not send its answer: {exc!r}")))
+            conn.send((False, RuntimeError(f"the query process could not send its answer: {exc!r}"), retiring))
+        if retiring:
+            return
+
+
+def _zygote(requests: socket.socket, handle: Callable[[Any], Any], recycle_bytes: int | None) -> None:
+    """The loop of the zygote: for each byte the worker sends, fork a query process and send back its pid,
+    the worker's end of its socket pair and a pidfd for it."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the query processes
+    me = os.getpid()
+    while True:
+        try:
+            if not requests.recv(1):
+                return
+        except OSError:
+            return
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the query process
+            try:
+                requests.close()
+                ours.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _die_with(me)
+                _serve(Connection(theirs.detach()), handle, recycle_bytes)
+            finally:
+                os._exit(0)
+        theirs.close()
+        fds = [ours.fileno()]
+        with contextlib.suppress(OSError, AttributeError):  # no pidfds before Linux 5.3: kill by pid
+            fds.append(os.pidfd_open(pid))
+        try:
+            socket.send_fds(requests, [_PID.pack(pid)], fds)
+        except OSError:
+            return
+        finally:
+            for fd in fds:
+                os.close(fd)
+            ours.detach()
+
+
+class _Member:
+    """A query process as its worker sees it: the connection to it, its pid and (on Linux) a pidfd."""
+
+    __slots__ = ("conn", "pid", "pidfd")
+
+    def __init__(self, pid: int, conn: Connection, pidfd: int | None):
+        self.pid = pid
+        self.conn = conn
+        self.pidfd = pidfd
+
+    def kill(self) -> None:
+        """SIGKILL the process and wait (up to a second) until it is gone."""
+        with contextlib.suppress(ProcessLookupError, OSError):
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+                select.select([self.pidfd], [], [], 1.0)  # readable once the process has exited
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+        if self.pidfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = None
 
 
 class QueryProcesses:
-    """A fixed set of forked query processes, each lent to one request at a time."""
+    """``count`` query processes, each lent to one request at a time, replaced when they die or grow."""
 
-    def __init__(self, count: int, handle: Callable[[Any], Any], *, inherited: Iterable[Any] = ()):
-        """Fork ``count`` processes that answer messages with ``handle(message)`` (its return value or the
-        exception it raises goes back, pickled). Call it before the calling process starts threads.
-        ``inherited``: sockets the query processes close (a server's listeners)."""
-        context = multiprocessing.get_context("fork")
-        self.idle: queue.SimpleQueue[_Process] = queue.SimpleQueue()
-        self.all: list[_Process] = []
-        inherited = list(inherited)
+    def __init__(self, count: int, handle: Callable[[Any], Any], *, recycle_bytes: int | None = RECYCLE_BYTES):
+        """Fork the zygote, then ``count`` query processes that answer messages with ``handle(message)`` (its
+        return value or the exception it raises goes back, pickled). Call it before this process starts
+        threads. ``recycle_bytes``: replace a query process whose private memory passes it (``None``: never)."""
+        self.count = count
+        #: Query processes replaced so far (killed at a deadline, dead, or grown past ``recycle_bytes``).
+        self.replaced = 0
+        self.idle: queue.SimpleQueue[_Member] = queue.SimpleQueue()
+        self.members: dict[int, _Member] = {}
+        self._lock = threading.Lock()
+        self._requests, theirs = socket.socketpair()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the zygote
+            try:
+                self._requests.close()
+                _die_with(parent)
+                _default_signals()
+                _zygote(theirs, handle, recycle_bytes)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.zygote = pid
         for _ in range(count):
-            ours, theirs = context.Pipe(duplex=True)
-            process = context.Process(
-                target=_serve, args=(theirs, handle, inherited, os.getpid()), name="backendkg-query", daemon=True
-            )
-            process.start()
-            theirs.close()
-            member = _Process(process, ours)
-            self.all.append(member)
-            self.idle.put(member)
+            self.idle.put(self._fork())
 
     @property
     def pids(self) -> list[int]:
-        return [p.process.pid for p in self.all if p.process.pid is not None]
+        """The pids of the query processes alive now."""
+        return list(self.members)
+
+    def _fork(self) -> _Member:
+        with self._lock:
+            try:
+                self._requests.sendall(b"+")
+                data, fds, _, _ = socket.recv_fds(self._requests, _PID.size, 2)
+            except OSError:
+                raise Lost() from None
+            if not data or not fds:
+                raise Lost()
+            member = _Member(_PID.unpack(data)[0], Connection(fds[0]), fds[1] if len(fds) > 1 else None)
+            self.members[member.pid] = member
+        return member
+
+    def _replace(self, member: _Member, *, kill: bool) -> None:
+        with self._lock:
+            self.members.pop(member.pid, None)
+        member.kill() if kill else member.close()
+        self.replaced += 1
+        with contextlib.suppress(Lost):  # the zygote is gone: the worker is stopping
+            self.idle.put(self._fork())
 
     def call(self, message: Any, *, timeout: float) -> Any:
         """Send ``message`` to an idle query process and return its answer, or raise the exception it raised.
 
         Raises :class:`Overrun` (the process was killed) after ``timeout`` seconds, :class:`Lost` when the
-        process died before answering, or when no live process became free within ``timeout``."""
+        process died before answering, or when no query process became free within ``timeout``."""
+        deadline = time.monotonic() + timeout
         try:
             member = self.idle.get(timeout=timeout)
         except queue.Empty:
             raise Lost() from None
-        healthy = False
         try:
             member.conn.send(message)
-            if not member.conn.poll(timeout):
+            if not member.conn.poll(max(deadline - time.monotonic(), 0.0)):
+                self._replace(member, kill=True)
                 raise Overrun()
-            ok, value = member.conn.recv()
-            healthy = True
+            ok, value, retiring = member.conn.recv()
         except (EOFError, OSError):
+            self._replace(member, kill=True)
             raise Lost() from None
-        finally:
-            if healthy:
-                self.idle.put(member)
-            else:
-                _mark_spent()
-                member.kill()
+        if retiring:
+            self._replace(member, kill=False)
+        else:
+            self.idle.put(member)
         if ok:
             return value
         raise value
 
     def stop(self) -> None:
-        """Kill every query process (the worker is leaving)."""
-        for member in self.all:
-            if member.process.is_alive():
-                member.process.kill()
-        for member in self.all:
-            member.process.join(1.0)
+        """Kill every query process and the zygote (the worker is leaving)."""
+        self._requests.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.zygote, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.zygote, 0)
+        with self._lock:
+            members, self.members = list(self.members.values()), {}
+        for member in members:
+            member.kill()

@@ -40,7 +40,7 @@ or ``named_graphs`` (lists of IRIs, as the protocol's ``default-graph-uri`` / ``
 otherwise; giving either one defines the whole dataset. The backendkg prefixes (``bkg:``, ``skos:``,
 ``role:`` ...) are declared for every query; the query's own ``PREFIX`` declarations take precedence.
 
-Where queries run: after :meth:`Engine.start_processes` (``backendkg serve`` calls it in each gunicorn
+Where queries run: after :meth:`Engine.start_processes` (``backendkg serve`` calls it in each server
 worker, see :mod:`backendkg._procs`) in query processes forked from the loaded graph, so that a query can be
 killed at its deadline and the death of a query process costs its client an error, not its connection.
 Without them (``flask run``, the Flask test client, scripts) queries run in the calling process on a thread
@@ -373,12 +373,13 @@ class Engine:
         self.cache = _ResultCache(int(cache_bytes), max(int(cache_bytes) // 8, 1)) if cacheable else None
         self.processes: _procs.QueryProcesses | None = None
 
-    def start_processes(self, count: int, *, inherited: Sequence[Any] = ()) -> None:
+    def start_processes(self, count: int, *, recycle_bytes: int | None = _procs.RECYCLE_BYTES) -> None:
         """Evaluate from now on in ``count`` query processes forked from this one (:mod:`backendkg._procs`);
-        call it before this process starts threads. ``inherited``: sockets the query processes close.
-        Nothing happens for a remote backend: forwarding a query costs no CPU worth isolating."""
+        call it before this process starts threads. ``recycle_bytes``: replace a query process whose private
+        memory passes it. Nothing happens for a remote backend: forwarding a query costs no CPU worth
+        isolating."""
         if isinstance(self.backend, LocalBackend) and self.processes is None:
-            self.processes = _procs.QueryProcesses(count, self._answer, inherited=inherited)
+            self.processes = _procs.QueryProcesses(count, self._answer, recycle_bytes=recycle_bytes)
 
     def stop_processes(self) -> None:
         if self.processes is not None:
@@ -569,9 +570,3 @@ def engine_for(app: Any = None) -> Engine:
         )
         st.cache["engine"] = engine
     return engine
-
-
-def process_spent() -> bool:
-    """Whether this process should be replaced: a query overran and still holds a thread, or a query process
-    was killed at its deadline or died."""
-    return _runner.spent() or _procs.spent()

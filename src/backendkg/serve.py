@@ -1,19 +1,28 @@
-"""``backendkg serve``: the application under gunicorn.
+"""``backendkg serve``: the application under granian.
 
-The graph is loaded once, in the master process, before the workers are forked (they share its memory
-copy-on-write). Each worker answers up to ``WORKER_THREADS`` requests at once over keep-alive connections
-and takes no new connection while all its threads are busy (:mod:`backendkg._worker`). Right after it is
-forked, before it starts a thread, a worker forks one query process per thread (``post_fork`` below,
-:mod:`backendkg._procs`): the queries run there, so a query that overruns its deadline is killed on the spot
-and its client gets 503, and a query process that dies gets its client a 503 instead of a dropped
-connection. The worker then retires itself after answering (``post_request``); the master forks a fresh one,
-with fresh query processes, from the loaded graph while the other workers keep serving.
+The graph is loaded once, in the main process, before the workers are forked (they share its memory
+copy-on-write); the Python modules of the application are imported while pyoxigraph parses, on the other
+processor. granian's Rust HTTP server (hyper and tokio) parses requests and writes responses without holding
+the GIL; each worker runs the WSGI application on ``WORKER_THREADS`` threads. When a worker starts, before it
+has a thread, it forks its query processes (:mod:`backendkg._procs`): the queries run there, so a query that
+overruns its deadline is killed on the spot and its client gets 503, a query process that dies gets its client
+a 503 instead of a dropped connection, and either way a fresh query process takes its place while the worker
+keeps serving. A worker that dies is forked afresh from the loaded graph by the main process.
+
+granian rather than gunicorn: gunicorn parses HTTP in Python, about 0.2 ms of CPU per request even for an
+answer the application has cached; granian's per-request cost is a fraction of that (see the README's
+Performance section), and it keeps connections alive, drains requests in flight on SIGTERM and replaces
+dead workers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,107 +31,92 @@ import click
 from ._cli import data_option
 
 DEFAULT_PORT = 8000
-#: Threads per worker: requests one worker answers at once (a long query holds one of them).
-WORKER_THREADS = 4
+#: Threads per worker that run the application: requests one worker answers at once.
+WORKER_THREADS = 5
+#: Query processes per worker: queries one worker evaluates at once (the other threads answer from the
+#: caches, serve pages and downloads, or wait for a query process).
+QUERY_PROCESSES = 4
 
 
 def default_workers() -> int:
-    """Two per CPU plus one, the usual gunicorn rule for workers that answer one request at a time, at most 16."""
-    return min(2 * (os.cpu_count() or 1) + 1, 16)
+    """One worker per CPU (each answers ``WORKER_THREADS`` requests at once), at least 2, at most 16."""
+    return min(max(os.cpu_count() or 1, 2), 16)
 
 
-def _post_fork(app: Any):
-    def post_fork(server: Any, worker: Any) -> None:
+class _Loading:
+    """Load RDF files on a thread (pyoxigraph parses without the GIL) while the caller imports the rest."""
+
+    def __init__(self, paths: list[Path]):
+        self.paths = paths
+        self.kg: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="backendkg-load", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from .kg import load
+
+        try:
+            self.kg = load(self.paths or None)
+        except BaseException as exc:
+            self.error = exc
+
+    def result(self) -> Any:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.kg
+
+
+def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
+    """The port to listen on. granian's workers each bind their own listener with ``SO_REUSEPORT``; for port 0
+    a socket bound (not listening) to a free port holds that port for them until the server stops."""
+    if port != 0:
+        return port, None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    holder = socket.socket(family, socket.SOCK_STREAM)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    holder.bind((host, 0))
+    return holder.getsockname()[1], holder
+
+
+def _worker_loader(app: Any):
+    def load(*_: Any) -> Any:
+        # In a freshly forked worker, before granian starts its threads.
         from .engine import engine_for
 
-        engine_for(app).start_processes(WORKER_THREADS, inherited=worker.sockets)
+        engine_for(app).start_processes(QUERY_PROCESSES)
+        return app
 
-    return post_fork
-
-
-def _worker_exit(app: Any):
-    def worker_exit(server: Any, worker: Any) -> None:
-        from .engine import engine_for
-
-        engine_for(app).stop_processes()
-        _exit_now()
-
-    return worker_exit
+    return load
 
 
-def _post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
-    from .engine import process_spent
+def granian_server(app: Any, *, host: str, port: int, workers: int, timeout: float) -> Any:
+    """The granian server ``serve`` runs for ``app``."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
 
-    if process_spent():
-        worker.log.warning("a query process of worker %s was killed or died; replacing the worker", worker.pid)
-        worker.alive = False
-
-
-def _exit_now() -> None:
-    # The worker has answered its last request and its query processes are killed: end the process at once
-    # rather than through interpreter shutdown, which takes a second or more of CPU. Nothing of a worker needs
-    # cleaning up: the graph is read-only. A worker that failed to boot keeps its exit status, which tells the
-    # master to stop.
-    exc = sys.exc_info()[1]
-    if isinstance(exc, SystemExit) and exc.code in (0, None):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
-
-def _when_ready(server: Any) -> None:
-    for listener in server.LISTENERS:
-        host, port = listener.sock.getsockname()[:2]
-        shown = f"[{host}]" if ":" in host else host
-        click.echo(f"backendkg serving http://{shown}:{port}/sparql", err=False)
-    sys.stdout.flush()
-
-
-def _application(wsgi: Any, options: dict[str, Any]):
-    from gunicorn.app.base import BaseApplication
-
-    class Application(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return wsgi
-
-    return Application()
-
-
-def gunicorn_options(
-    app: Any, *, host: str, port: int, workers: int, timeout: float, access_log: bool
-) -> dict[str, Any]:
-    """The gunicorn settings ``serve`` uses for ``app``."""
-    return {
-        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
-        "workers": workers,
-        # Threaded worker: keep-alive connections, and no new connection taken while every thread is busy
-        # (backendkg._worker). Queries release the GIL, so the threads evaluate in parallel.
-        "worker_class": "backendkg._worker.QueryWorker",
-        "threads": WORKER_THREADS,
-        "keepalive": 5,
-        # The query deadline is enforced by the application; gunicorn's heartbeat only catches a stuck worker.
-        "timeout": int(timeout) + 30,
-        # Long enough for a request in flight to get its answer (at the latest at its deadline) when the
-        # worker stops: after SIGTERM, or when it retires after an overrun.
-        "graceful_timeout": max(5, int(timeout) + 2),
-        # GET queries of up to MAX_QUERY_BYTES need long request lines; the application answers 413 itself.
-        "limit_request_line": 0,
-        "accesslog": "-" if access_log else None,
-        "errorlog": "-",
-        "loglevel": "info",
-        "post_fork": _post_fork(app),
-        "post_request": _post_request,
-        "worker_exit": _worker_exit(app),
-        "when_ready": _when_ready,
-        "proc_name": "backendkg",
-        # No control socket: several servers may run side by side under one user.
-        "control_socket_disable": True,
-    }
+    return Server(
+        "backendkg.web:create_app",  # what the logs name; the workers run ``app`` (see _worker_loader)
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=WORKER_THREADS,
+        http=HTTPModes.http1,
+        # Keep-alive connections stay open between requests; idle ones must not hold the worker's capacity,
+        # which a small backpressure (counted per connection) would.
+        backpressure=1024,
+        http1_settings=HTTP1Settings(keep_alive=True),
+        websockets=False,
+        # The query deadline is enforced by the application. On SIGTERM, a worker gets long enough for the
+        # requests in flight to get their answers (at the latest at their deadline).
+        workers_kill_timeout=max(5, int(timeout) + 2),
+        respawn_failed_workers=True,
+        respawn_interval=0.0,
+        log_access=False,  # the application writes the access log (ACCESS_LOG), as JSON lines
+    )
 
 
 @click.command()
@@ -183,13 +177,15 @@ def serve(
 ) -> None:
     """Serve the graph over HTTP: SPARQL, Linked Data, downloads, the API and the page.
 
-    Runs under gunicorn with the graph loaded once and shared by the worker processes.
+    Runs under granian with the graph loaded once and shared by the worker processes.
     """
+    if remote and data:
+        raise click.UsageError("--remote and --data exclude each other.")
+    loading = None if remote else _Loading(list(data))
+
     from .kg import LoadError
     from .web import create_app
 
-    if remote and data:
-        raise click.UsageError("--remote and --data exclude each other.")
     config: dict[str, Any] = {}
     if data:
         config["DATA"] = [str(p) for p in data]
@@ -206,7 +202,7 @@ def serve(
     if access_log is not None:
         config["ACCESS_LOG"] = access_log
     try:
-        app = create_app(config)
+        app = create_app(config, kg=loading.result() if loading is not None else None)
     except LoadError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -222,13 +218,26 @@ def serve(
                 click.echo(f"error: {line}", err=True)
             click.echo("error: the data does not conform to the shapes; not serving it (--strict).", err=True)
             sys.exit(1)
-    effective_timeout = float(app.config["QUERY_TIMEOUT"])
-    options = gunicorn_options(
-        app,
-        host=host,
-        port=port,
-        workers=workers or default_workers(),
-        timeout=effective_timeout,
-        access_log=False,  # the application writes the access log (ACCESS_LOG), as JSON lines
-    )
-    _application(app, options).run()
+
+    from .engine import engine_for
+
+    engine = engine_for(app)  # built here, so that every worker inherits it (and its answer fingerprint)
+    port, holder = _reserve_port(host, port)
+    server = granian_server(app, host=host, port=port, workers=workers or default_workers(), timeout=engine.timeout)
+    shown = f"[{host}]" if ":" in host else host
+
+    @server.on_startup
+    def announce() -> None:
+        click.echo(f"backendkg serving http://{shown}:{port}/sparql")
+        sys.stdout.flush()
+
+    # What the main process has built stays where it is: the collector need not visit (and so copy into each
+    # worker) the objects every worker shares.
+    gc.collect()
+    gc.freeze()
+    try:
+        server.serve(target_loader=_worker_loader(app), wrap_loader=False)
+    finally:
+        if holder is not None:
+            with contextlib.suppress(OSError):
+                holder.close()

@@ -1,6 +1,6 @@
 """The Flask application that serves the graph: SPARQL, Linked Data, downloads, the API and the page.
 
-``flask --app backendkg.web run`` starts it for development; ``backendkg serve`` runs it under gunicorn.
+``flask --app backendkg.web run`` starts it for development; ``backendkg serve`` runs it under granian.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from .. import __version__
-from ..kg import load
+from ..kg import KnowledgeGraph, load
 from . import _observability, _ratelimit
 from ._errors import register_error_handlers
 from ._state import AppState
@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _data_paths(value: Any) -> list[Path] | None:
+def data_paths(value: Any) -> list[Path] | None:
     if not value:
         return None
     if isinstance(value, str):
@@ -46,10 +46,11 @@ def _data_paths(value: Any) -> list[Path] | None:
     return [Path(p) for p in value]
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | None = None) -> Flask:
     """Build the application: defaults, then ``BACKENDKG_*`` environment variables, then ``config``.
 
-    The graph is loaded once here and shared, read-only, by every request (``app.extensions["backendkg"]``).
+    The graph is loaded once here (or given as ``kg``, already loaded from the configured files) and shared,
+    read-only, by every request (``app.extensions["backendkg"]``).
     """
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
@@ -60,10 +61,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("REMOTE"):
         from ..remote import connect
 
-        kg = connect(app.config["REMOTE"], timeout=float(app.config["QUERY_TIMEOUT"]))
+        graph: Any = connect(app.config["REMOTE"], timeout=float(app.config["QUERY_TIMEOUT"]))
+        triples = None  # counted when asked: the remote data may change
     else:
-        kg = load(_data_paths(app.config["DATA"]))
-    app.extensions["backendkg"] = AppState(kg=kg, version=__version__)
+        graph = kg if kg is not None else load(data_paths(app.config["DATA"]))
+        triples = len(graph)
+    app.extensions["backendkg"] = AppState(kg=graph, version=__version__, triples=triples)
 
     register_error_handlers(app)
     _observability.install(app)

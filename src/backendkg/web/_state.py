@@ -12,5 +12,7 @@ from ..kg import KnowledgeGraph
 class AppState:
     kg: KnowledgeGraph
     version: str
+    #: Quads in the embedded store, counted once when it was loaded (``None`` for a remote endpoint).
+    triples: int | None = None
     #: Values computed once per process and reused (dumps, the OpenAPI document ...), keyed by name.
     cache: dict[str, Any] = field(default_factory=dict)

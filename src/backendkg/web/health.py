@@ -12,4 +12,5 @@ bp = Blueprint("health", __name__)
 @bp.get("/health")
 def health():
     st = state()
-    return jsonify({"status": "ok", "version": st.version, "triples": len(st.kg)})
+    triples = st.triples if st.triples is not None else len(st.kg)
+    return jsonify({"status": "ok", "version": st.version, "triples": triples})
