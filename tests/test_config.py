@@ -127,6 +127,27 @@ def test_serve_max_query_bytes_option(start_server):
     start_server.servers[base].stop()
 
 
+def test_serve_query_memory_option_replaces_query_processes_that_grew(start_server):
+    import psutil
+
+    from backendkg._procs import CHECK_EVERY
+    from backendkg.serve import QUERY_PROCESSES
+
+    def query_processes() -> set[int]:
+        main = psutil.Process(start_server.servers[base].process.pid)
+        return {p.pid for worker in main.children() for zygote in worker.children() for p in zygote.children()}
+
+    # One MiB: every query process has more memory of its own than that once it has answered a query.
+    base = start_server("--workers", "1", "--query-memory", "1", fresh=True)
+    before = query_processes()
+    assert len(before) == QUERY_PROCESSES
+    for i in range(QUERY_PROCESSES * CHECK_EVERY + 1):
+        assert _request(base, params={"query": f"ASK {{ ?s a ?o }} # {i}"}).status == 200
+    after = query_processes()
+    assert len(after) == QUERY_PROCESSES and not after & before
+    start_server.servers[base].stop()
+
+
 def test_serve_workers_option(start_server):
     from reliability._http import wait_for_workers
 

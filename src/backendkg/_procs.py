@@ -45,8 +45,10 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
-#: Private memory (bytes) past which a query process is replaced after answering.
-RECYCLE_BYTES = 64 * 1024 * 1024
+#: Private memory (bytes) past which a query process is replaced after answering (``backendkg serve
+#: --query-memory``). A fresh query process pays again for the copies of the graph's pages it touches, about
+#: a millisecond per 5 MiB, so a low limit trades query latency on large graphs for memory.
+RECYCLE_BYTES = 256 * 1024 * 1024
 #: A query process measures its private memory after a query that took this many seconds or more, and after
 #: every ``CHECK_EVERY``-th query (short queries touch little memory; reading it costs about a millisecond).
 CHECK_AFTER = 0.02

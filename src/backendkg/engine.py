@@ -217,10 +217,11 @@ def _syntax_error(text: str, exc: SyntaxError) -> HTTPException:
 class LocalBackend:
     """Evaluates on the embedded pyoxigraph store of a :class:`~backendkg.kg.KnowledgeGraph`."""
 
-    def __init__(self, kg: Any):
+    def __init__(self, kg: Any, *, quads: int | None = None):
+        """``quads``: the number of quads in the store, when the caller has already counted them."""
         self.kg = kg
         self.store: ox.Store = kg.store
-        self.fingerprint = _fingerprint(kg)
+        self.fingerprint = _fingerprint(kg, len(kg.store) if quads is None else quads)
 
     def evaluate(
         self,
@@ -267,8 +268,8 @@ def canonical(
     return Canonical("graph", data=data, truncated=truncated)
 
 
-def _fingerprint(kg: Any) -> str:
-    parts = [getattr(kg, "version", ""), str(len(kg.store))]
+def _fingerprint(kg: Any, quads: int) -> str:
+    parts = [getattr(kg, "version", ""), str(quads)]
     for f in getattr(kg, "files", ()):
         try:
             st = f.path.stat()
@@ -560,7 +561,7 @@ def engine_for(app: Any = None) -> Engine:
         from flask import current_app
 
         config = (app or current_app).config
-        backend = st.kg.backend() if hasattr(st.kg, "backend") else LocalBackend(st.kg)
+        backend = st.kg.backend() if hasattr(st.kg, "backend") else LocalBackend(st.kg, quads=st.triples)
         engine = Engine(
             backend,
             timeout=float(config.get("QUERY_TIMEOUT", 10.0)),

@@ -80,12 +80,12 @@ def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
     return holder.getsockname()[1], holder
 
 
-def _worker_loader(app: Any):
+def _worker_loader(app: Any, recycle_bytes: int):
     def load(*_: Any) -> Any:
         # In a freshly forked worker, before granian starts its threads.
         from .engine import engine_for
 
-        engine_for(app).start_processes(QUERY_PROCESSES)
+        engine_for(app).start_processes(QUERY_PROCESSES, recycle_bytes=recycle_bytes)
         return app
 
     return load
@@ -129,7 +129,10 @@ def granian_server(app: Any, *, host: str, port: int, workers: int, timeout: flo
     type=click.IntRange(1, 256),
     default=None,
     envvar="BACKENDKG_WORKERS",
-    help="Worker processes (default: 2 x CPUs + 1, at most 16, or BACKENDKG_WORKERS); one request at a time each.",
+    help=(
+        "Worker processes (default: one per CPU, at least 2, at most 16, or BACKENDKG_WORKERS); each answers "
+        f"{WORKER_THREADS} requests at once and evaluates up to {QUERY_PROCESSES} queries at once."
+    ),
 )
 @click.option(
     "--timeout",
@@ -146,6 +149,15 @@ def granian_server(app: Any, *, host: str, port: int, workers: int, timeout: flo
     metavar="LIMIT",
     default=None,
     help="Requests per client address, e.g. '60/minute' (default: no limit, or BACKENDKG_RATE_LIMIT).",
+)
+@click.option(
+    "--query-memory",
+    metavar="MIB",
+    type=click.IntRange(1),
+    default=256,
+    show_default=True,
+    envvar="BACKENDKG_QUERY_MEMORY",
+    help="Replace a query process once its own memory (pages of the graph it copied, and more) passes MIB.",
 )
 @click.option("--strict", is_flag=True, default=False, help="Refuse to start when the data fails the SHACL shapes.")
 @data_option(
@@ -170,6 +182,7 @@ def serve(
     row_limit: int | None,
     max_query_bytes: int | None,
     rate_limit: str | None,
+    query_memory: int,
     strict: bool,
     data: tuple[Path, ...],
     remote: str | None,
@@ -183,8 +196,10 @@ def serve(
         raise click.UsageError("--remote and --data exclude each other.")
     loading = None if remote else _Loading(list(data))
 
+    # Imported while the data is parsed, on the other processor, rather than after: the application and
+    # the modules of its views.
     from .kg import LoadError
-    from .web import create_app
+    from .web import api, create_app, download, health, ld, pages, sparql  # noqa: F401
 
     config: dict[str, Any] = {}
     if data:
@@ -236,7 +251,7 @@ def serve(
     gc.collect()
     gc.freeze()
     try:
-        server.serve(target_loader=_worker_loader(app), wrap_loader=False)
+        server.serve(target_loader=_worker_loader(app, query_memory * 1024 * 1024), wrap_loader=False)
     finally:
         if holder is not None:
             with contextlib.suppress(OSError):
