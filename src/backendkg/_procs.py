@@ -18,8 +18,9 @@ Either way the zygote forks a replacement, and the worker goes on serving with a
 
 pyoxigraph's in-memory store writes to the memory it reads (reference counts and locks of the quads it
 visits), so each query process ends up with private copies of the parts of the graph its queries touched.
-A query process whose private memory has grown past ``recycle_bytes`` after a query retires once it has sent
-the answer, and a fresh one takes its place: the graph stays shared, at about one copy in all.
+The query process that answered last takes the next query (the others only work when queries come at once),
+and one whose private memory has grown past ``recycle_bytes`` after a query retires once it has sent the
+answer, a fresh one taking its place.
 
 ``multiprocessing``'s ``Connection`` carries the messages; the pools of pebble or billiard fork from the
 process that uses them (with its threads), and add task queues, result-handler threads and per-task
@@ -196,7 +197,9 @@ class QueryProcesses:
         self.count = count
         #: Query processes replaced so far (killed at a deadline, dead, or grown past ``recycle_bytes``).
         self.replaced = 0
-        self.idle: queue.SimpleQueue[_Member] = queue.SimpleQueue()
+        # Last in, first out: the query process that answered last, whose copies of the graph's pages are the
+        # warmest, takes the next query; the others are woken only when queries come at once.
+        self.idle: queue.LifoQueue[_Member] = queue.LifoQueue()
         self.members: dict[int, _Member] = {}
         self._lock = threading.Lock()
         self._requests, theirs = socket.socketpair()
