@@ -65,7 +65,7 @@ class PeakSampler:
     """Samples :func:`tree_rss` and :func:`tree_pss` of ``pid`` every ``interval`` seconds in a thread;
     :attr:`peak` and :attr:`peak_pss` are the largest seen."""
 
-    def __init__(self, pid: int, *, interval: float = 0.02) -> None:
+    def __init__(self, pid: int, *, interval: float = 0.1) -> None:
         self.pid = pid
         self.interval = interval
         self.peak = 0

@@ -427,6 +427,59 @@ def backendkg_server(data: Path, workers: int, log_dir: Path) -> tuple[Startup, 
     return startup, server
 
 
+def _serve_and_query(
+    data: Path,
+    workers: int,
+    work: Path,
+    queries: list[_queries.Query],
+    options: dict,
+    i: int,
+    through: dict[tuple[int, str], list[_load.RunStats]],
+) -> Startup:
+    """One startup of ``backendkg serve --workers N``, then each query one at a time, with the same text and
+    with unique texts; the latencies go to ``through``, the startup and memory figures are returned."""
+    from _procs import PeakSampler, tree_pss
+
+    mb = 1024 * 1024
+    repeat = options["repeat_scale"]
+    startup, server = backendkg_server(data, workers, work)
+    try:
+        _echo(
+            f"  [backendkg --workers {workers} {i + 1}/{repeat}] answered in {startup.seconds:.2f} s, "
+            f"peak RSS {startup.peak_rss / mb:.0f} MiB, peak PSS {startup.peak_pss / mb:.0f} MiB, "
+            f"PSS {startup.pss / mb:.0f} MiB"
+        )
+        assert server.process is not None
+        with PeakSampler(server.process.pid, interval=0.2) as sampler:
+            for query in queries:
+                for mode in ("repeated", "unique"):
+                    fixed = query.path(server.endpoint)
+
+                    def target(n: int, query=query, fixed=fixed, mode=mode) -> str:
+                        if mode == "repeated":
+                            return fixed
+                        return query.path(server.endpoint, variant=n + 1_000_000 * i)
+
+                    stats = _load.run(
+                        _servers.HOST,
+                        server.port,
+                        target,
+                        headers={"Accept": query.accept},
+                        concurrency=1,
+                        duration=options["latency_seconds"],
+                    )
+                    through.setdefault((workers, f"{query.name}/{mode}"), []).append(stats)
+        startup.peak_pss_queries = sampler.peak_pss
+        startup.pss_after = tree_pss(server.process.pid)
+        _echo(
+            f"    PSS after the queries: {startup.pss_after / mb:.0f} MiB "
+            f"(largest while they ran: {startup.peak_pss_queries / mb:.0f} MiB)"
+        )
+    finally:
+        server.stop()
+    return startup
+
+
 def run_scale(options: dict, work: Path) -> tuple[str, str]:
     """Run the scale benchmark; its report as text and as Markdown."""
     queries = options["queries"]
@@ -442,6 +495,10 @@ def run_scale(options: dict, work: Path) -> tuple[str, str]:
 
     bare_runs: list[Startup] = []
     direct: list[list[float]] = [[] for _ in queries]
+    served: dict[int, list[Startup]] = {workers: [] for workers in options["scale_workers"]}
+    through: dict[tuple[int, str], list[_load.RunStats]] = {}
+    # Rounds interleave the bare store and the servers, so that a slower spell of the machine does not fall on
+    # one of them only.
     for i in range(repeat):
         startup, latencies = bare_store(data, queries, options["latency_repeat"])
         bare_runs.append(startup)
@@ -452,52 +509,8 @@ def run_scale(options: dict, work: Path) -> tuple[str, str]:
             f"{startup.peak_rss / mb:.0f} MiB, peak PSS {startup.peak_pss / mb:.0f} MiB, "
             f"PSS {startup.pss / mb:.0f} MiB"
         )
-
-    served: dict[int, list[Startup]] = {}
-    through: dict[tuple[int, str], list[_load.RunStats]] = {}
-    for workers in options["scale_workers"]:
-        served[workers] = []
-        for i in range(repeat):
-            startup, server = backendkg_server(data, workers, work)
-            try:
-                served[workers].append(startup)
-                _echo(
-                    f"  [backendkg --workers {workers} {i + 1}/{repeat}] answered in {startup.seconds:.2f} s, "
-                    f"peak RSS {startup.peak_rss / mb:.0f} MiB, peak PSS {startup.peak_pss / mb:.0f} MiB, "
-                    f"PSS {startup.pss / mb:.0f} MiB"
-                )
-                from _procs import PeakSampler, tree_pss
-
-                assert server.process is not None
-                with PeakSampler(server.process.pid, interval=0.2) as sampler:
-                    for query in queries:
-                        for mode in ("repeated", "unique"):
-                            fixed = query.path(server.endpoint)
-
-                            def target(n: int, query=query, fixed=fixed, mode=mode, server=server, i=i) -> str:
-                                return (
-                                    fixed
-                                    if mode == "repeated"
-                                    else query.path(server.endpoint, variant=n + 1_000_000 * i)
-                                )
-
-                            stats = _load.run(
-                                _servers.HOST,
-                                server.port,
-                                target,
-                                headers={"Accept": query.accept},
-                                concurrency=1,
-                                duration=options["latency_seconds"],
-                            )
-                            through.setdefault((workers, f"{query.name}/{mode}"), []).append(stats)
-                startup.peak_pss_queries = sampler.peak_pss
-                startup.pss_after = tree_pss(server.process.pid)
-                _echo(
-                    f"    PSS after the queries: {startup.pss_after / mb:.0f} MiB "
-                    f"(largest while they ran: {startup.peak_pss_queries / mb:.0f} MiB)"
-                )
-            finally:
-                server.stop()
+        for workers in options["scale_workers"]:
+            served[workers].append(_serve_and_query(data, workers, work, queries, options, i, through))
 
     def med(values: list[float]) -> float:
         return statistics.median(values)

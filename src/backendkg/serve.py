@@ -22,7 +22,7 @@ import gc
 import os
 import socket
 import sys
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,29 +43,15 @@ def default_workers() -> int:
     return min(max(os.cpu_count() or 1, 2), 16)
 
 
-class _Loading:
-    """Load RDF files on a thread (pyoxigraph parses without the GIL) while the caller imports the rest."""
+def _start_loading(paths: list[Path]) -> Future:
+    """Load ``paths`` (none: the shipped graph) on a thread: pyoxigraph parses without the GIL, so the caller
+    imports the rest of the application meanwhile. The future gives the graph or raises the load error."""
+    from .kg import load
 
-    def __init__(self, paths: list[Path]):
-        self.paths = paths
-        self.kg: Any = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="backendkg-load", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        from .kg import load
-
-        try:
-            self.kg = load(self.paths or None)
-        except BaseException as exc:
-            self.error = exc
-
-    def result(self) -> Any:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.kg
+    pool = ThreadPoolExecutor(1, thread_name_prefix="backendkg-load")
+    loading = pool.submit(load, paths or None)
+    pool.shutdown(wait=False)  # the thread ends when the graph is loaded
+    return loading
 
 
 def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
@@ -194,7 +180,7 @@ def serve(
     """
     if remote and data:
         raise click.UsageError("--remote and --data exclude each other.")
-    loading = None if remote else _Loading(list(data))
+    loading = None if remote else _start_loading(list(data))
 
     # Imported while the data is parsed, on the other processor, rather than after: the application and
     # the modules of its views.
