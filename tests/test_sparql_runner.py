@@ -34,9 +34,8 @@ def test_short_calls_keep_their_priority_and_long_ones_are_demoted():
     assert _runner.run(_nice, timeout=5) == base
 
 
-def test_an_overrun_raises_in_time_and_marks_the_process():
+def test_an_overrun_raises_in_time():
     started = time.monotonic()
     with pytest.raises(_runner.Overrun):
         _runner.run(lambda: time.sleep(1.0), timeout=0.3)
     assert time.monotonic() - started < 0.9
-    assert _runner.spent()

@@ -1,8 +1,8 @@
-"""Run a call with a deadline on a daemon thread, and know when this process must be recycled.
+"""Run a call with a deadline on a daemon thread.
 
 pyoxigraph releases the GIL while it evaluates and serializes, and cannot be interrupted. So the request
 thread waits for the evaluating thread with a deadline; when the deadline passes, the request is answered
-(503) and the process is marked *spent*: the thread goes on burning CPU until its process ends. This is how
+(503) while the thread goes on burning CPU until the call ends or its process does. This is how
 queries run where there are no query processes (``flask run``, the Flask test client, scripts). Under
 ``backendkg serve`` queries run in query processes (:mod:`backendkg._procs`) that are killed at the deadline
 instead; each of them still evaluates through :func:`run` (without a deadline), for the demotion below.
@@ -29,7 +29,6 @@ T = TypeVar("T")
 DEMOTE_AFTER = 0.1
 DEMOTED_NICE = 10
 
-_spent_pid: int | None = None
 _jobs: queue.SimpleQueue[tuple[Future, Callable[[], Any], _Slot] | None] = queue.SimpleQueue()
 _idle = 0
 _lock = threading.Lock()
@@ -50,16 +49,6 @@ class _Slot:
         self.done = False
         self.demoted = False
         self.lock = threading.Lock()
-
-
-def spent() -> bool:
-    """Whether a call in this process overran its deadline and still holds a thread."""
-    return _spent_pid == os.getpid()
-
-
-def _mark_spent() -> None:
-    global _spent_pid
-    _spent_pid = os.getpid()
 
 
 def _worker() -> None:
@@ -99,7 +88,7 @@ def run(call: Callable[[], T], *, timeout: float | None) -> T:
     """Run ``call()`` on a pooled daemon thread and return its result or raise its exception.
 
     After :data:`DEMOTE_AFTER` seconds the thread's CPU priority is lowered. Raises :class:`Overrun` after
-    ``timeout`` seconds (``None``: no deadline) and marks the process spent.
+    ``timeout`` seconds (``None``: no deadline); the call goes on running on its thread.
     """
     global _idle
     future: Future = Future()
@@ -120,7 +109,6 @@ def run(call: Callable[[], T], *, timeout: float | None) -> T:
             return future.result(timeout=None if timeout is None else timeout - DEMOTE_AFTER)
         return future.result(timeout=timeout)
     except TimeoutError:
-        _mark_spent()
         raise Overrun() from None
 
 
