@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -54,6 +55,8 @@ def test_answers_are_serialized_in_the_query_processes(engine, kg):
     zygote = engine.processes.zygote
     assert psutil.Process(zygote).ppid() == os.getpid()
     assert all(psutil.Process(pid).ppid() == zygote for pid in pids)
+    # When memory runs out, the kernel kills a query process first.
+    assert all(Path(f"/proc/{pid}/oom_score_adj").read_text().strip() == "500" for pid in pids)
     result = engine.run("SELECT ?c WHERE { ?c a owl:Class } ORDER BY ?c", choice=_formats.override("csv"))
     here = kg.store.query(f"SELECT ?c WHERE {{ ?c a <{_OWL}Class> }}", use_default_graph_as_union=True)
     assert result.format is _formats.CSV and result.kind == "solutions"

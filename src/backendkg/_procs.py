@@ -26,7 +26,8 @@ answer, a fresh one taking its place.
 process that uses them (with its threads), and add task queues, result-handler threads and per-task
 bookkeeping that a request waiting on a process of its own has no use for. Query processes end with their
 worker: on Linux each process asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), and
-the worker kills them when it stops.
+the worker kills them when it stops. When memory runs out, the kernel picks a query process before any other
+process of the server (``oom_score_adj``).
 """
 
 from __future__ import annotations
@@ -79,6 +80,13 @@ def _default_signals() -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _first_to_go_when_out_of_memory() -> None:
+    """Raise this process's OOM score: when memory runs out the kernel kills a query process, which costs one
+    client a 503 and is replaced, rather than a worker, which drops its connections."""
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
+        adj.write("500")
 
 
 def private_bytes(pid: int | str = "self") -> int:
@@ -142,6 +150,7 @@ def _zygote(requests: socket.socket, handle: Callable[[Any], Any], recycle_bytes
                 ours.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 _die_with(me)
+                _first_to_go_when_out_of_memory()
                 _serve(Connection(theirs.detach()), handle, recycle_bytes)
             finally:
                 os._exit(0)
