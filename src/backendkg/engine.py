@@ -387,25 +387,25 @@ class Engine:
             self.processes.stop()
             self.processes = None
 
+    def _evaluate(self, message: tuple) -> Result:
+        """Evaluate and serialize the query a message of :meth:`run` describes (the message is what crosses
+        over to a query process)."""
+        text, dg, ng, own_dataset, base_iri, tabular, graph, row_limit, timeout = message
+        canonical = self.backend.evaluate(
+            text,
+            default_graph=dg,
+            named_graphs=ng,
+            own_dataset=own_dataset,
+            base_iri=base_iri,
+            row_limit=row_limit,
+            timeout=timeout,
+        )
+        return finish(canonical, Choice(_formats.FORMATS.get(tabular), _formats.FORMATS.get(graph)))
+
     def _answer(self, message: tuple) -> tuple[bytes, str, str, int | None, bool]:
         """Evaluate and serialize in a query process (sent by :meth:`run`); runs on a thread that is
         demoted when the query is long (:mod:`backendkg._runner`)."""
-        text, dg, ng, own_dataset, base_iri, tabular, graph, row_limit, timeout = message
-        choice = Choice(_formats.FORMATS.get(tabular), _formats.FORMATS.get(graph))
-
-        def call() -> Result:
-            canonical = self.backend.evaluate(
-                text,
-                default_graph=dg,
-                named_graphs=ng,
-                own_dataset=own_dataset,
-                base_iri=base_iri,
-                row_limit=row_limit,
-                timeout=timeout,
-            )
-            return finish(canonical, choice)
-
-        result = _runner.run(call, timeout=None)
+        result = _runner.run(lambda: self._evaluate(message), timeout=None)
         return result.body, result.format.name, result.kind, result.rows, result.truncated
 
     def check(self, text: str) -> _guard.Inspection:
@@ -471,37 +471,23 @@ class Engine:
         if choice.tabular is None and choice.graph is None:
             raise NotAcceptable(_not_acceptable("any query", _formats.TABULAR_FORMATS + _formats.GRAPH_FORMATS))
         inspection = self.check(text)
-        backend, row_limit = self.backend, self.row_limit
         timeout = self.timeout if timeout is None else float(timeout)
-
-        def call() -> Result:
-            canonical = backend.evaluate(
-                text,
-                default_graph=dg,
-                named_graphs=ng,
-                own_dataset=inspection.dataset,
-                base_iri=base_iri,
-                row_limit=row_limit,
-                timeout=timeout,
-            )
-            return finish(canonical, choice)
-
+        message = (
+            text,
+            dg,
+            ng,
+            inspection.dataset,
+            base_iri,
+            choice.tabular.name if choice.tabular else None,
+            choice.graph.name if choice.graph else None,
+            self.row_limit,
+            timeout,
+        )
         processes = self.processes
         try:
             if processes is None:
-                result = _runner.run(call, timeout=timeout)
+                result = _runner.run(lambda: self._evaluate(message), timeout=timeout)
             else:
-                message = (
-                    text,
-                    dg,
-                    ng,
-                    inspection.dataset,
-                    base_iri,
-                    choice.tabular.name if choice.tabular else None,
-                    choice.graph.name if choice.graph else None,
-                    row_limit,
-                    timeout,
-                )
                 body, fmt, kind, rows, truncated = processes.call(message, timeout=timeout)
                 result = Result(body, _formats.FORMATS[fmt], kind, rows, truncated)
         except (_runner.Overrun, _procs.Overrun):
