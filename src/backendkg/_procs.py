@@ -155,17 +155,17 @@ def _zygote(requests: socket.socket, handle: Callable[[Any], Any], recycle_bytes
             finally:
                 os._exit(0)
         theirs.close()
-        fds = [ours.fileno()]
+        pidfds = []
         with contextlib.suppress(OSError, AttributeError):  # no pidfds before Linux 5.3: kill by pid
-            fds.append(os.pidfd_open(pid))
+            pidfds.append(os.pidfd_open(pid))
         try:
-            socket.send_fds(requests, [_PID.pack(pid)], fds)
+            socket.send_fds(requests, [_PID.pack(pid)], [ours.fileno(), *pidfds])
         except OSError:
             return
         finally:
-            for fd in fds:
+            ours.close()
+            for fd in pidfds:
                 os.close(fd)
-            ours.detach()
 
 
 class _Member:

@@ -77,8 +77,8 @@ def _worker_loader(app: Any, recycle_bytes: int):
     return load
 
 
-def granian_server(app: Any, *, host: str, port: int, workers: int, timeout: float) -> Any:
-    """The granian server ``serve`` runs for ``app``."""
+def granian_server(*, host: str, port: int, workers: int, timeout: float) -> Any:
+    """The granian server ``serve`` runs (the application is handed to its workers by :func:`_worker_loader`)."""
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.server import Server
@@ -224,7 +224,7 @@ def serve(
 
     engine = engine_for(app)  # built here, so that every worker inherits it (and its answer fingerprint)
     port, holder = _reserve_port(host, port)
-    server = granian_server(app, host=host, port=port, workers=workers or default_workers(), timeout=engine.timeout)
+    server = granian_server(host=host, port=port, workers=workers or default_workers(), timeout=engine.timeout)
     shown = f"[{host}]" if ":" in host else host
 
     @server.on_startup
