@@ -56,6 +56,11 @@ RECYCLE_BYTES = 256 * 1024 * 1024
 CHECK_AFTER = 0.02
 CHECK_EVERY = 64
 _PID = struct.Struct("i")
+#: What a query process sends first, once it has set itself up (death signal, OOM score, signal handlers): the
+#: worker lends it out only after that, so no query runs in a process that is not yet what it should be.
+READY = b"ready"
+#: How long a worker waits for a fresh query process to say it is ready.
+READY_WITHIN = 10.0
 
 
 class Overrun(Exception):
@@ -103,7 +108,12 @@ def private_bytes(pid: int | str = "self") -> int:
 
 
 def _serve(conn: Connection, handle: Callable[[Any], Any], recycle_bytes: int | None) -> None:
-    """The loop of a query process: one message in, one ``(ok, value, retiring)`` reply out."""
+    """The loop of a query process: a first ``READY`` once it is set up, then one message in, one
+    ``(ok, value, retiring)`` reply out."""
+    try:
+        conn.send_bytes(READY)
+    except OSError:
+        return
     answered = 0
     while True:
         try:
@@ -242,6 +252,13 @@ class QueryProcesses:
             if not data or not fds:
                 raise Lost()
             member = _Member(_PID.unpack(data)[0], Connection(fds[0]), fds[1] if len(fds) > 1 else None)
+            try:
+                ready = member.conn.poll(READY_WITHIN) and member.conn.recv_bytes() == READY
+            except (EOFError, OSError):
+                ready = False
+            if not ready:
+                member.kill()
+                raise Lost()
             self.members[member.pid] = member
         return member
 
