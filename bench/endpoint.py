@@ -61,8 +61,8 @@ def _work_dir(path: Path | None) -> Iterator[Path]:
 
 def shipped_graph(path: Path) -> int:
     """Write the shipped graph (all files merged) to ``path`` as N-Triples; return its number of triples."""
-    from backendkg.export import export
-    from backendkg.kg import load
+    from backendkg.graph.export import export
+    from backendkg.graph.store import load
 
     body = export(load(), "ntriples")
     path.write_bytes(body)

@@ -20,10 +20,11 @@ from collections.abc import Callable
 
 from rdflib import Graph
 
-from backendkg import _shacl, _shacl_checks
-from backendkg import kg as kg_module
-from backendkg.export import export
-from backendkg.validate import validate
+from backendkg.graph import store as kg_module
+from backendkg.graph.export import export
+from backendkg.validation import checks as _shacl_checks
+from backendkg.validation import shacl as _shacl
+from backendkg.validation.report import validate
 
 
 def median_seconds(func: Callable[[], object], runs: int) -> tuple[float, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backendkg import kg as kg_module
+from backendkg.graph import store as kg_module
 from backendkg.web import create_app
 
 

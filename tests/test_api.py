@@ -8,8 +8,8 @@ import io
 import pytest
 
 from backendkg.namespaces import BASE, BKG
-from backendkg.openapi import examples_for
 from backendkg.web.api import served_queries
+from backendkg.web.openapi import examples_for
 
 RESULTS_JSON = "application/sparql-results+json"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from backendkg._params import ParamError, bind, parse_args, parse_iri, parse_value, plain
 from backendkg.namespaces import BASE, BKG
-from backendkg.queries import Param, load_query
+from backendkg.queries.named import Param, load_query
+from backendkg.queries.params import ParamError, bind, parse_args, parse_iri, parse_value, plain
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from backendkg.queries import get, library
+from backendkg.queries.named import get, library
 
 R = "https://w3id.org/backendkg/role/"
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from backendkg import __version__
-from backendkg.engine import engine_for
+from backendkg.sparql.engine import engine_for
 from backendkg.web import create_app
 
 ALL = "SELECT * WHERE { ?s ?p ?o }"
@@ -130,8 +130,8 @@ def test_serve_max_query_bytes_option(start_server):
 def test_serve_query_memory_option_replaces_query_processes_that_grew(start_server):
     import psutil
 
-    from backendkg._procs import CHECK_EVERY
-    from backendkg.serve import QUERY_PROCESSES
+    from backendkg.cli.serve import QUERY_PROCESSES
+    from backendkg.sparql.processes import CHECK_EVERY
 
     def query_processes() -> set[int]:
         main = psutil.Process(start_server.servers[base].process.pid)

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 
 from backendkg import __version__
 from backendkg.cli import cli
-from backendkg.web._dumps import gzip_bytes, module_name
+from backendkg.graph.dumps import gzip_bytes, module_name
 
 SYNTAX = {
     "turtle": ox.RdfFormat.TURTLE,

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import backendkg
-from backendkg import export
-from backendkg import kg as kg_module
 from backendkg.cli import cli
+from backendkg.graph import export
+from backendkg.graph import store as kg_module
 from backendkg.namespaces import GRAPH, ONTOLOGY
 
 
@@ -134,7 +134,7 @@ def test_health(client, kg):
 
 
 def test_stats_show_the_minimum_content(kg):
-    from backendkg.stats import compute
+    from backendkg.graph.stats import compute
 
     classes = {iri.rsplit("#", 1)[-1]: n for iri, n in compute(kg).classes if iri.startswith(ONTOLOGY)}
     assert classes["Role"] >= 10

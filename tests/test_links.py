@@ -15,11 +15,12 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from backendkg import kg as kg_module
-from backendkg import links, queries
 from backendkg._paths import ONTOLOGY_DIR, QUERIES_DIR
 from backendkg.cli import cli
+from backendkg.graph import links
+from backendkg.graph import store as kg_module
 from backendkg.namespaces import BASE, GRAPH
+from backendkg.queries import named as queries
 
 REFERENCE = Path(__file__).parent / "data" / "reference" / "external-links.csv"
 LINKS_DIR = ONTOLOGY_DIR / "links"

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from backendkg.web import create_app
-from backendkg.web._observability import HEADER, LOGGER
+from backendkg.web.observability import HEADER, LOGGER
 
 QUERY = 'SELECT ?s WHERE { ?s skos:prefLabel "Backend developer"@en }'
 SECRET = "a-string-that-must-not-be-logged"

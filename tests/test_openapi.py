@@ -7,10 +7,10 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from backendkg.openapi import IRI_PATTERN, header_examples
-from backendkg.queries import library
+from backendkg.queries.named import library
 from backendkg.web import state
 from backendkg.web.api import served_queries
+from backendkg.web.openapi import IRI_PATTERN, header_examples
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from backendkg import __version__
 from backendkg.namespaces import BASE
-from backendkg.queries import library
+from backendkg.queries.named import library
 from backendkg.web.pages import examples, runnable
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from backendkg import _shacl_checks
-from backendkg import kg as kg_module
 from backendkg._paths import ONTOLOGY_DIR
+from backendkg.graph import store as kg_module
 from backendkg.namespaces import PREFIXES
+from backendkg.validation import checks as _shacl_checks
 
 DATA = Path(__file__).parent / "data"
 TBOX = ONTOLOGY_DIR / "backendkg.ttl"

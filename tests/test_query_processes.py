@@ -13,8 +13,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from backendkg import _formats, _procs
-from backendkg.engine import Engine, LocalBackend, QuerySyntaxError, QueryTimeout, QueryWorkerLost
+from backendkg import formats as _formats
+from backendkg.sparql import processes as _procs
+from backendkg.sparql.engine import Engine, LocalBackend, QuerySyntaxError, QueryTimeout, QueryWorkerLost
 
 _OWL = "http://www.w3.org/2002/07/owl#"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from backendkg import questions
-from backendkg._params import ParamError
+from backendkg.graph.search import LabelIndex
 from backendkg.namespaces import BASE, BKG
-from backendkg.search import LabelIndex
+from backendkg.queries import questions
+from backendkg.queries.params import ParamError
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 WIZARDSDEV = BASE + "source/wizardsdev-backend-development"
@@ -236,7 +236,7 @@ def test_resolve_rejects_what_names_nothing(kg, index, text):
 def test_resolve_keeps_the_kinds_asked_for_when_a_label_is_shared():
     from pathlib import Path
 
-    from backendkg import kg as kg_module
+    from backendkg.graph import store as kg_module
 
     fixture = kg_module.load([Path(__file__).parent / "fixtures" / "api.ttl"])
     index = LabelIndex.from_graph(fixture)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from backendkg.remote import LocalStoreRequired, RemoteError, RemoteKnowledgeGraph, connect
+from backendkg.graph.remote import LocalStoreRequired, RemoteError, RemoteKnowledgeGraph, connect
 
 OXIGRAPH = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(OXIGRAPH is None, reason="the oxigraph server (PyPI package oxigraph) is missing")

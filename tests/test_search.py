@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from backendkg import kg as kg_module
+from backendkg.graph import store as kg_module
+from backendkg.graph.search import LabelIndex, kind_of, normalise
 from backendkg.namespaces import BASE, BKG
-from backendkg.search import LabelIndex, kind_of, normalise
 from backendkg.web import create_app, state
 
 FIXTURE = Path(__file__).parent / "fixtures" / "api.ttl"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from backendkg.engine import engine_for
-from backendkg.serve import QUERY_PROCESSES
+from backendkg.cli.serve import QUERY_PROCESSES
+from backendkg.sparql.engine import engine_for
 from backendkg.web import create_app
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

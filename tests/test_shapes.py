@@ -18,10 +18,10 @@ from rdflib import RDF, SH, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL
 
 import backendkg
-from backendkg import kg as kg_module
 from backendkg._paths import ONTOLOGY_DIR, SHAPES_DIR
+from backendkg.graph import store as kg_module
 from backendkg.namespaces import BKGSH, PREFIXES, SHAPES
-from backendkg.validate import validate
+from backendkg.validation.report import validate
 
 DATA = Path(__file__).parent / "data" / "shapes"
 TBOX = ONTOLOGY_DIR / "backendkg.ttl"

@@ -524,7 +524,7 @@ def test_head_is_a_get_without_body(client):
 
 
 def test_engine_api(app):
-    from backendkg.engine import (
+    from backendkg.sparql.engine import (
         QueryRefused,
         QuerySyntaxError,
         QueryTimeout,

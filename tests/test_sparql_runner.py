@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from backendkg import _runner
+from backendkg.sparql import runner as _runner
 
 
 def _nice() -> int:

@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, SH, Graph, Literal
 
-from backendkg import kg as kg_module
 from backendkg._paths import ONTOLOGY_DIR, SHAPES_DIR
 from backendkg.cli import cli
+from backendkg.graph import store as kg_module
 from backendkg.namespaces import BKGSH, curie
 from backendkg.namespaces import PREFIXES as PREFIX_MAP
-from backendkg.validate import Report, overlay, validate
+from backendkg.validation.report import Report, overlay, validate
 
 DATA = Path(__file__).parent / "data"
 TBOX = ONTOLOGY_DIR / "backendkg.ttl"

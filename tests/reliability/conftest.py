@@ -9,7 +9,7 @@ from ._http import FIGURES
 
 @pytest.fixture(scope="session")
 def local_kg():
-    from backendkg.kg import load
+    from backendkg.graph.store import load
 
     return load()
 

@@ -17,7 +17,7 @@ import time
 import psutil
 import pytest
 
-from backendkg.serve import QUERY_PROCESSES
+from backendkg.cli.serve import QUERY_PROCESSES
 
 from ._http import request, wait_for_workers
 

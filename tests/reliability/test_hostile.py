@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backendkg.queries import library
+from backendkg.queries.named import library
 
 from ._http import request, wait_for_workers
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from backendkg.queries import library
+from backendkg.queries.named import library
 
 from ._answers import Answer, from_result, media_types, parse
 from ._http import percentile, request

@@ -11,10 +11,11 @@ from typing import Any
 from flask import Flask
 
 from .. import __version__
-from ..kg import KnowledgeGraph, load
-from . import _observability, _ratelimit
-from ._errors import register_error_handlers
-from ._state import AppState
+from ..graph.store import KnowledgeGraph, load
+from . import observability as _observability
+from . import ratelimit as _ratelimit
+from .errors import register_error_handlers
+from .state import AppState
 
 DEFAULTS: dict[str, Any] = {
     # RDF files to serve instead of the shipped graph; a list of paths, or a string separated by os.pathsep.
@@ -59,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
         app.config.from_mapping(config)
 
     if app.config.get("REMOTE"):
-        from ..remote import connect
+        from ..graph.remote import connect
 
         graph: Any = connect(app.config["REMOTE"], timeout=float(app.config["QUERY_TIMEOUT"]))
         triples = None  # counted when asked: the remote data may change

@@ -8,12 +8,12 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, NotFound
 
-from .. import openapi, questions
-from .._params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_args, parse_iri, plain
+from ..graph.search import LabelIndex
 from ..namespaces import BKG, KINDS
-from ..queries import NamedQuery, library
-from ..search import LabelIndex
-from . import state
+from ..queries import questions
+from ..queries.named import NamedQuery, library
+from ..queries.params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_args, parse_iri, plain
+from . import openapi, state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

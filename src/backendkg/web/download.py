@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, make_response, request, url_for
 
+from ..graph.dumps import SYNTAXES, Catalogue, catalogue
 from . import state
-from ._dumps import SYNTAXES, Catalogue, catalogue
-from ._rdfmedia import wants_html
-from ._render import install, page
+from .html.render import install, page
+from .negotiation import wants_html
 
 bp = Blueprint("download", __name__, url_prefix="/download")
 bp.record_once(install)

@@ -12,17 +12,17 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, make_response, redirect, request, url_for
 
 from .._paths import SHAPES_DIR
-from ..export import sorted_triples
+from ..graph.describe import describe, serialize
+from ..graph.dumps import module_name
+from ..graph.export import sorted_triples
 from ..namespaces import BASE, BKG, GRAPH, KINDS, ONTOLOGY
 from . import state
-from ._describe import describe, serialize
-from ._dumps import module_name
-from ._ontodoc import OntologyDoc, local_href
-from ._ontodoc import build as build_ontology
-from ._rdfmedia import BY_EXTENSION, HTML, RDF_MEDIA, Html, RdfMedia, negotiate, split_extension, wants_html
-from ._render import install, page, terms
-from ._shapesdoc import ShapesDoc, load_shapes
-from ._view import build
+from .html.ontodoc import OntologyDoc, local_href
+from .html.ontodoc import build as build_ontology
+from .html.render import install, page, terms
+from .html.shapesdoc import ShapesDoc, load_shapes
+from .html.view import build
+from .negotiation import BY_EXTENSION, HTML, RDF_MEDIA, Html, RdfMedia, negotiate, split_extension, wants_html
 
 bp = Blueprint("ld", __name__)
 bp.record_once(install)

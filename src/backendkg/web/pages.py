@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, request
 
-from .._params import ParamError, bind, parse_value
 from ..namespaces import BASE, PREFIXES
-from ..queries import NamedQuery, library
+from ..queries.named import NamedQuery, library
+from ..queries.params import ParamError, bind, parse_value
 from . import state
-from ._render import install, page, terms
+from .html.render import install, page, terms
 from .ld import LD_KINDS
 
 bp = Blueprint("pages", __name__)

@@ -21,9 +21,10 @@ from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.http import parse_accept_header
 
-from .. import _fastpath, _formats
-from .._describe_service import service_description, void_description
-from ..engine import NotAcceptable, QueryTooLarge, UpdateForbidden, engine_for
+from .. import formats as _formats
+from ..sparql.engine import NotAcceptable, QueryTooLarge, UpdateForbidden, engine_for
+from ..sparql.service import service_description, void_description
+from . import fastpath as _fastpath
 from . import state
 
 bp = Blueprint("sparql", __name__)

@@ -1,0 +1,244 @@
+"""``backendkg serve``: the application under granian.
+
+The graph is loaded once, in the main process, before the workers are forked (they share its memory
+copy-on-write); the Python modules of the application are imported while pyoxigraph parses, on the other
+processor. granian's Rust HTTP server (hyper and tokio) parses requests and writes responses without holding
+the GIL; each worker runs the WSGI application on ``WORKER_THREADS`` threads. When a worker starts, before it
+has a thread, it forks its query processes (:mod:`backendkg._procs`): the queries run there, so a query that
+overruns its deadline is killed on the spot and its client gets 503, a query process that dies gets its client
+a 503 instead of a dropped connection, and either way a fresh query process takes its place while the worker
+keeps serving. A worker that dies is forked afresh from the loaded graph by the main process.
+
+granian rather than gunicorn: gunicorn parses HTTP in Python, about 0.2 ms of CPU per request even for an
+answer the application has cached; granian's per-request cost is a fraction of that (see the README's
+Performance section), and it keeps connections alive, drains requests in flight on SIGTERM and replaces
+dead workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import socket
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import data_option
+
+DEFAULT_PORT = 8000
+#: Threads per worker that run the application: requests one worker answers at once.
+WORKER_THREADS = 5
+#: Query processes per worker: queries one worker evaluates at once (the other threads answer from the
+#: caches, serve pages and downloads, or wait for a query process).
+QUERY_PROCESSES = 4
+
+
+def default_workers() -> int:
+    """One worker per CPU (each answers ``WORKER_THREADS`` requests at once), at least 2, at most 16."""
+    return min(max(os.cpu_count() or 1, 2), 16)
+
+
+def _start_loading(paths: list[Path]) -> Future:
+    """Load ``paths`` (none: the shipped graph) on a thread: pyoxigraph parses without the GIL, so the caller
+    imports the rest of the application meanwhile. The future gives the graph or raises the load error."""
+    from ..graph.store import load
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="backendkg-load")
+    loading = pool.submit(load, paths or None)
+    pool.shutdown(wait=False)  # the thread ends when the graph is loaded
+    return loading
+
+
+def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
+    """The port to listen on. granian's workers each bind their own listener with ``SO_REUSEPORT``; for port 0
+    a socket bound (not listening) to a free port holds that port for them until the server stops."""
+    if port != 0:
+        return port, None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    holder = socket.socket(family, socket.SOCK_STREAM)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    holder.bind((host, 0))
+    return holder.getsockname()[1], holder
+
+
+def _worker_loader(app: Any, recycle_bytes: int):
+    def load(*_: Any) -> Any:
+        # In a freshly forked worker, before granian starts its threads.
+        from ..sparql.engine import engine_for
+
+        engine_for(app).start_processes(QUERY_PROCESSES, recycle_bytes=recycle_bytes)
+        return app
+
+    return load
+
+
+def granian_server(*, host: str, port: int, workers: int, timeout: float) -> Any:
+    """The granian server ``serve`` runs (the application is handed to its workers by :func:`_worker_loader`)."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
+
+    return Server(
+        "backendkg.web:create_app",  # what the logs name; the workers run ``app`` (see _worker_loader)
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=WORKER_THREADS,
+        http=HTTPModes.http1,
+        # Keep-alive connections stay open between requests; idle ones must not hold the worker's capacity,
+        # which a small backpressure (counted per connection) would.
+        backpressure=1024,
+        http1_settings=HTTP1Settings(keep_alive=True),
+        websockets=False,
+        # The query deadline is enforced by the application. On SIGTERM, a worker gets long enough for the
+        # requests in flight to get their answers (at the latest at their deadline).
+        workers_kill_timeout=max(5, int(timeout) + 2),
+        respawn_failed_workers=True,
+        respawn_interval=0.0,
+        log_access=False,  # the application writes the access log (ACCESS_LOG), as JSON lines
+    )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    envvar="BACKENDKG_WORKERS",
+    help=(
+        "Worker processes (default: one per CPU, at least 2, at most 16, or BACKENDKG_WORKERS); each answers "
+        f"{WORKER_THREADS} requests at once and evaluates up to {QUERY_PROCESSES} queries at once."
+    ),
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=None,
+    help="Query deadline in seconds (default 10, or BACKENDKG_QUERY_TIMEOUT); over it a query gets 503.",
+)
+@click.option("--row-limit", type=click.IntRange(1), default=None, help="Most result rows (default 10000).")
+@click.option(
+    "--max-query-bytes", type=click.IntRange(1), default=None, help="Longest query text in bytes (default 65536)."
+)
+@click.option(
+    "--rate-limit",
+    metavar="LIMIT",
+    default=None,
+    help="Requests per client address, e.g. '60/minute' (default: no limit, or BACKENDKG_RATE_LIMIT).",
+)
+@click.option(
+    "--query-memory",
+    metavar="MIB",
+    type=click.IntRange(1),
+    default=256,
+    show_default=True,
+    envvar="BACKENDKG_QUERY_MEMORY",
+    help="Replace a query process once its own memory (pages of the graph it copied, and more) passes MIB.",
+)
+@click.option("--strict", is_flag=True, default=False, help="Refuse to start when the data fails the SHACL shapes.")
+@data_option(
+    help="RDF files to serve instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."
+)
+@click.option(
+    "--remote",
+    metavar="URL",
+    default=None,
+    help="Serve the same API over an existing SPARQL endpoint instead of an embedded store.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="Log each request as one JSON line on standard error (default: off, or BACKENDKG_ACCESS_LOG).",
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int | None,
+    timeout: float | None,
+    row_limit: int | None,
+    max_query_bytes: int | None,
+    rate_limit: str | None,
+    query_memory: int,
+    strict: bool,
+    data: tuple[Path, ...],
+    remote: str | None,
+    access_log: bool | None,
+) -> None:
+    """Serve the graph over HTTP: SPARQL, Linked Data, downloads, the API and the page.
+
+    Runs under granian with the graph loaded once and shared by the worker processes.
+    """
+    if remote and data:
+        raise click.UsageError("--remote and --data exclude each other.")
+    loading = None if remote else _start_loading(list(data))
+
+    # Imported while the data is parsed, on the other processor, rather than after: the application and
+    # the modules of its views.
+    from ..graph.store import LoadError
+    from ..web import api, create_app, download, health, ld, pages, sparql  # noqa: F401
+
+    config: dict[str, Any] = {}
+    if data:
+        config["DATA"] = [str(p) for p in data]
+    if remote:
+        config["REMOTE"] = remote
+    if timeout is not None:
+        config["QUERY_TIMEOUT"] = timeout
+    if row_limit is not None:
+        config["ROW_LIMIT"] = row_limit
+    if max_query_bytes is not None:
+        config["MAX_QUERY_BYTES"] = max_query_bytes
+    if rate_limit is not None:
+        config["RATE_LIMIT"] = rate_limit
+    if access_log is not None:
+        config["ACCESS_LOG"] = access_log
+    try:
+        app = create_app(config, kg=loading.result() if loading is not None else None)
+    except LoadError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a remote endpoint that does not answer, a bad setting ...
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if strict:
+        from ..validation.conformance import conformance_problems
+
+        problems = conformance_problems(app)
+        if problems:
+            for line in problems:
+                click.echo(f"error: {line}", err=True)
+            click.echo("error: the data does not conform to the shapes; not serving it (--strict).", err=True)
+            sys.exit(1)
+
+    from ..sparql.engine import engine_for
+
+    engine = engine_for(app)  # built here, so that every worker inherits it (and its answer fingerprint)
+    port, holder = _reserve_port(host, port)
+    server = granian_server(host=host, port=port, workers=workers or default_workers(), timeout=engine.timeout)
+    shown = f"[{host}]" if ":" in host else host
+
+    @server.on_startup
+    def announce() -> None:
+        click.echo(f"backendkg serving http://{shown}:{port}/sparql")
+        sys.stdout.flush()
+
+    # What the main process has built stays where it is: the collector need not visit (and so copy into each
+    # worker) the objects every worker shares.
+    gc.collect()
+    gc.freeze()
+    try:
+        server.serve(target_loader=_worker_loader(app, query_memory * 1024 * 1024), wrap_loader=False)
+    finally:
+        if holder is not None:
+            with contextlib.suppress(OSError):
+                holder.close()
