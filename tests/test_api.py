@@ -57,7 +57,7 @@ def test_every_served_query_answers_its_example(app, client, query):
     with app.app_context():
         from backendkg.web import state
 
-        examples = examples_for(state().kg, query)
+        examples = examples_for(state().backend, query)
     assert {p.name for p in query.params if p.required} <= set(examples)
     graph = query.form in ("CONSTRUCT", "DESCRIBE")
     response = client.get(

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from backendkg import __version__
-from backendkg.sparql.engine import engine_for
+from backendkg.web import state as _app_state
 from backendkg.web import create_app
 
 ALL = "SELECT * WHERE { ?s ?p ?o }"
@@ -34,7 +34,7 @@ def _rows(body: bytes) -> int:
 
 
 def test_defaults(app):
-    engine = engine_for(app)
+    engine = _app_state(app).engine
     assert (engine.timeout, engine.row_limit, engine.max_query_bytes) == (10.0, 10_000, 64 * 1024)
     assert app.config["RATE_LIMIT"] is None
     assert app.config["ACCESS_LOG"] is False
@@ -45,13 +45,13 @@ def test_limits_from_environment(monkeypatch):
     monkeypatch.setenv("BACKENDKG_ROW_LIMIT", "7")
     monkeypatch.setenv("BACKENDKG_MAX_QUERY_BYTES", "200")
     app = create_app({"TESTING": True})
-    engine = engine_for(app)
+    engine = _app_state(app).engine
     assert (engine.timeout, engine.row_limit, engine.max_query_bytes) == (2.5, 7, 200)
 
 
 def test_the_argument_wins_over_the_environment(monkeypatch):
     monkeypatch.setenv("BACKENDKG_ROW_LIMIT", "7")
-    assert engine_for(create_app({"TESTING": True, "ROW_LIMIT": 9})).row_limit == 9
+    assert _app_state(create_app({"TESTING": True, "ROW_LIMIT": 9})).engine.row_limit == 9
 
 
 def test_row_limit_from_environment_cuts_answers_and_says_so(monkeypatch):

@@ -202,8 +202,8 @@ def test_html_listing_links_every_file(client, listing):
 
 
 def test_dumps_are_built_once_per_process(app, client, listing):
-    cache = app.extensions["backendkg"].cache
-    built = cache["dumps"]
+    shared = app.extensions["backendkg"]
+    built = shared.dumps()
     client.get("/download/", headers={"Accept": "application/json"})
     client.get(listing["dumps"][0]["url"])
-    assert cache["dumps"] is built
+    assert shared.dumps() is built

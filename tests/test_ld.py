@@ -282,7 +282,7 @@ def test_named_graphs_resolve_to_their_triples(client, kg):
 
 def test_descriptions_are_computed_once_per_process(site):
     site.get("/technology/python.ttl")
-    cache = site.application.extensions["backendkg"].cache["descriptions"]
-    first = cache[BASE + "technology/python"]
+    shared = site.application.extensions["backendkg"]
+    first = shared.description(BASE + "technology/python")
     assert site.get("/technology/python", headers={"Accept": BROWSER_ACCEPT}).status_code == 200
-    assert cache[BASE + "technology/python"] is first
+    assert shared.description(BASE + "technology/python") is first

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -76,7 +77,11 @@ def test_ask_query(run):
 def test_construct_query_prints_turtle(run):
     result = run("security-developer-profile")
     assert result.exit_code == 0
-    assert "<https://w3id.org/backendkg/role/security-developer>" in result.output
+    # The endpoint's Turtle: the backendkg prefixes declared and used.
+    assert "@prefix role: <https://w3id.org/backendkg/role/> ." in result.output
+    assert "role:security-developer bkg:requiresEssentialSkill" in result.output
+    triples = list(ox.parse(result.output.encode(), ox.RdfFormat.TURTLE))
+    assert any(t.subject == ox.NamedNode("https://w3id.org/backendkg/role/security-developer") for t in triples)
 
 
 @pytest.mark.parametrize(
@@ -108,4 +113,4 @@ def test_syntax_error_exits_2_with_the_parsers_message_at_the_line_written(tmp_p
     result = CliRunner().invoke(cli, ["query", str(query)])
     assert result.exit_code == 2
     # The position is the one the parser gives for the file alone, not shifted by the declared prefixes.
-    assert result.output == f"error: {query}: {parsed.value}\n"
+    assert result.output == f"error: {query}: SPARQL syntax error: {parsed.value}\n"

@@ -15,7 +15,8 @@ import pytest
 
 from backendkg import formats as _formats
 from backendkg.sparql import processes as _procs
-from backendkg.sparql.engine import Engine, LocalBackend, QuerySyntaxError, QueryTimeout, QueryWorkerLost
+from backendkg.sparql.engine import Engine
+from backendkg.sparql.errors import QuerySyntaxError, QueryTimeout, QueryWorkerLost
 
 _OWL = "http://www.w3.org/2002/07/owl#"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -23,7 +24,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture()
 def engine(kg):
-    engine = Engine(LocalBackend(kg), timeout=10, cache_bytes=0)
+    engine = Engine(kg, timeout=10, cache_bytes=0)
     engine.start_processes(2)
     yield engine
     engine.stop_processes()
@@ -58,13 +59,13 @@ def test_answers_are_serialized_in_the_query_processes(engine, kg):
     assert all(psutil.Process(pid).ppid() == zygote for pid in pids)
     # When memory runs out, the kernel kills a query process first.
     assert all(Path(f"/proc/{pid}/oom_score_adj").read_text().strip() == "500" for pid in pids)
-    result = engine.run("SELECT ?c WHERE { ?c a owl:Class } ORDER BY ?c", choice=_formats.override("csv"))
+    result = engine.run("SELECT ?c WHERE { ?c a owl:Class } ORDER BY ?c", choice=_formats.choice_named("csv"))
     here = kg.store.query(f"SELECT ?c WHERE {{ ?c a <{_OWL}Class> }}", use_default_graph_as_union=True)
     assert result.format is _formats.CSV and result.kind == "solutions"
     assert result.rows == len(list(here)) > 0
     assert result.body.startswith(b"c\r\n")
     assert engine.ask("ASK { bkg:Role a owl:Class }") is True
-    graph = engine.run("CONSTRUCT WHERE { bkg:Role ?p ?o }", choice=_formats.override("turtle"))
+    graph = engine.run("CONSTRUCT WHERE { bkg:Role ?p ?o }", choice=_formats.choice_named("turtle"))
     assert graph.kind == "graph" and b"bkg:Role" in graph.body
 
 
@@ -106,13 +107,13 @@ def test_a_query_process_killed_mid_query_is_an_error_for_its_caller(engine):
     assert not caller.is_alive()
     assert len(caught) == 1 and isinstance(caught[0], QueryWorkerLost)
     assert caught[0].code == 503
-    assert dict(caught[0].get_headers())["Retry-After"] == "1"
+    assert caught[0].headers["Retry-After"] == "1"
     assert len(engine.processes.pids) == 2 and engine.processes.replaced == 1
     assert engine.ask("ASK {}") is True
 
 
 def test_a_query_process_that_grew_past_the_limit_is_replaced_after_answering(kg):
-    engine = Engine(LocalBackend(kg), timeout=10, cache_bytes=0)
+    engine = Engine(kg, timeout=10, cache_bytes=0)
     engine.start_processes(1, recycle_bytes=1)  # any query process has more private memory than a byte
     try:
         (first,) = engine.processes.pids
@@ -130,7 +131,7 @@ def test_a_query_process_that_grew_past_the_limit_is_replaced_after_answering(kg
 
 
 def test_stopping_ends_the_zygote_and_every_query_process(kg):
-    engine = Engine(LocalBackend(kg), timeout=10, cache_bytes=0)
+    engine = Engine(kg, timeout=10, cache_bytes=0)
     engine.start_processes(3)
     pids = [engine.processes.zygote, *engine.processes.pids]
     engine.stop_processes()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from backendkg.graph.remote import LocalStoreRequired, RemoteError, RemoteKnowledgeGraph, connect
+from backendkg.graph.remote import LocalStoreRequired, RemoteError, RemoteGraph, connect
 
 OXIGRAPH = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(OXIGRAPH is None, reason="the oxigraph server (PyPI package oxigraph) is missing")
@@ -137,7 +137,7 @@ def test_remote_dataset_parameters(remote_server):
 
 def test_remote_knowledge_graph_interface(oxigraph_server, kg):
     remote = connect(oxigraph_server)
-    assert isinstance(remote, RemoteKnowledgeGraph)
+    assert isinstance(remote, RemoteGraph)
     rows = remote.select("SELECT ?label WHERE { bkg:Role rdfs:label ?label }")
     assert rows == [{"label": ox.Literal("role", language="en")}]
     assert remote.ask("ASK { ?c a owl:Class }") is True

@@ -124,9 +124,9 @@ def test_api_search_answers_json(fixture_client):
 
 def test_api_search_builds_the_index_once(fixture_app, fixture_client):
     fixture_client.get("/api/search?q=api")
-    first = state(fixture_app).cache["label-index"]
+    first = state(fixture_app).label_index()
     fixture_client.get("/api/search?q=python")
-    assert state(fixture_app).cache["label-index"] is first
+    assert state(fixture_app).label_index() is first
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from backendkg.cli.serve import QUERY_PROCESSES
-from backendkg.sparql.engine import engine_for
+from backendkg.web import state as _app_state
 from backendkg.web import create_app
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -111,7 +111,7 @@ def test_timeout_from_the_environment(monkeypatch):
     monkeypatch.setenv("BACKENDKG_QUERY_TIMEOUT", "3.5")
     monkeypatch.setenv("BACKENDKG_ROW_LIMIT", "7")
     app = create_app({"TESTING": True})
-    engine = engine_for(app)
+    engine = _app_state(app).engine
     assert engine.timeout == 3.5
     assert engine.row_limit == 7
 

@@ -1,156 +1,164 @@
-"""Result formats of the SPARQL endpoint and the content negotiation that picks them.
+"""The one table of formats backendkg reads and writes, built on pyoxigraph's own format objects.
 
-SELECT and ASK results ("tabular") and CONSTRUCT and DESCRIBE results ("graph") are negotiated separately
-from the same Accept header, because the query form is only known once the query is parsed: a client
-sending ``application/sparql-results+xml, application/rdf+xml`` gets XML results for a SELECT and RDF/XML
-for a CONSTRUCT. Parsing of the header is werkzeug's.
+Each :class:`Format` wraps a ``pyoxigraph.QueryResultsFormat`` (SELECT and ASK results: "tabular") or a
+``pyoxigraph.RdfFormat`` (CONSTRUCT and DESCRIBE results, Linked Data, dumps: "graph") and adds what clients
+call it by: the ``format=`` names they send (``ttl``, ``n3``, ``rdf+xml`` ...) and the media types they send
+besides the registered one (``text/plain`` for N-Triples, ``application/json`` for SPARQL JSON or JSON-LD).
+The media type, file extension and W3C format IRI are pyoxigraph's.
+
+Which format answers a given request is chosen by the web layer's negotiator
+(:mod:`backendkg.web.negotiation`), which works on this table; the command line picks by name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
-class ResultFormat:
-    """One serialization the endpoint writes, with pyoxigraph's serializer for it."""
+class Format:
+    """One serialization, with pyoxigraph's serializer for it."""
 
+    #: The name backendkg uses (``format=`` value, CLI option value).
     name: str
-    media_type: str
     ox_format: ox.QueryResultsFormat | ox.RdfFormat
-    #: A W3C format IRI (https://www.w3.org/ns/formats/) for service descriptions.
-    iri: str
+    #: Other names clients send for it (``ttl`` for Turtle, ``rdf+xml`` for RDF/XML ...).
+    aliases: tuple[str, ...] = ()
+    #: Media types besides the registered one that clients use for it.
+    media_aliases: tuple[str, ...] = ()
+
+    @property
+    def media_type(self) -> str:
+        """The registered media type, without parameters."""
+        return self.ox_format.media_type.split(";", 1)[0].strip()
+
+    @property
+    def extension(self) -> str:
+        return self.ox_format.file_extension
+
+    @property
+    def iri(self) -> str:
+        """The W3C format IRI (https://www.w3.org/ns/formats/), for service descriptions."""
+        return self.ox_format.iri
+
+    @property
+    def label(self) -> str:
+        return self.ox_format.name
 
     @property
     def tabular(self) -> bool:
         return isinstance(self.ox_format, ox.QueryResultsFormat)
 
     @property
+    def quads(self) -> bool:
+        """Whether it holds named graphs (N-Quads, TriG)."""
+        return isinstance(self.ox_format, ox.RdfFormat) and self.ox_format.supports_datasets
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.media_type, *self.media_aliases)
+
+    @property
     def content_type(self) -> str:
+        """The ``Content-Type`` of an answer in this format (text types say they are UTF-8)."""
         if self.media_type.startswith("text/"):
             return self.media_type + "; charset=utf-8"
         return self.media_type
 
+    def __repr__(self) -> str:
+        return f"<Format {self.name}>"
 
-_W3C = "http://www.w3.org/ns/formats/"
 
-JSON = ResultFormat("json", "application/sparql-results+json", ox.QueryResultsFormat.JSON, _W3C + "SPARQL_Results_JSON")
-XML = ResultFormat("xml", "application/sparql-results+xml", ox.QueryResultsFormat.XML, _W3C + "SPARQL_Results_XML")
-CSV = ResultFormat("csv", "text/csv", ox.QueryResultsFormat.CSV, _W3C + "SPARQL_Results_CSV")
-TSV = ResultFormat("tsv", "text/tab-separated-values", ox.QueryResultsFormat.TSV, _W3C + "SPARQL_Results_TSV")
-TURTLE = ResultFormat("turtle", "text/turtle", ox.RdfFormat.TURTLE, _W3C + "Turtle")
-NTRIPLES = ResultFormat("ntriples", "application/n-triples", ox.RdfFormat.N_TRIPLES, _W3C + "N-Triples")
-NQUADS = ResultFormat("nquads", "application/n-quads", ox.RdfFormat.N_QUADS, _W3C + "N-Quads")
-TRIG = ResultFormat("trig", "application/trig", ox.RdfFormat.TRIG, _W3C + "TriG")
-JSONLD = ResultFormat("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, _W3C + "JSON-LD")
-RDFXML = ResultFormat("rdfxml", "application/rdf+xml", ox.RdfFormat.RDF_XML, _W3C + "RDF_XML")
+_Q = ox.QueryResultsFormat
+_R = ox.RdfFormat
 
-TABULAR_FORMATS: tuple[ResultFormat, ...] = (JSON, XML, CSV, TSV)
-GRAPH_FORMATS: tuple[ResultFormat, ...] = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML)
-FORMATS: dict[str, ResultFormat] = {f.name: f for f in TABULAR_FORMATS + GRAPH_FORMATS}
+JSON = Format("json", _Q.JSON, media_aliases=("application/json",))
+XML = Format("xml", _Q.XML)
+CSV = Format("csv", _Q.CSV)
+TSV = Format("tsv", _Q.TSV)
+TURTLE = Format("turtle", _R.TURTLE, aliases=("ttl",), media_aliases=("application/x-turtle",))
+NTRIPLES = Format("ntriples", _R.N_TRIPLES, aliases=("nt", "n-triples"), media_aliases=("text/plain",))
+NQUADS = Format("nquads", _R.N_QUADS, aliases=("nq", "n-quads"))
+TRIG = Format("trig", _R.TRIG)
+JSONLD = Format("jsonld", _R.JSON_LD, aliases=("json-ld",), media_aliases=("application/json",))
+RDFXML = Format("rdfxml", _R.RDF_XML, aliases=("rdf", "rdf+xml", "owl"))
+N3 = Format("n3", _R.N3, media_aliases=("text/rdf+n3",))
 
-# Media types offered per query form, the default first; aliases that clients send in the wild map to
-# the same format (``application/json`` is SPARQL JSON for a SELECT and JSON-LD for a CONSTRUCT).
-_TABULAR_OFFERS: dict[str, ResultFormat] = {
-    JSON.media_type: JSON,
-    XML.media_type: XML,
-    CSV.media_type: CSV,
-    TSV.media_type: TSV,
-    "application/json": JSON,
-}
-_GRAPH_OFFERS: dict[str, ResultFormat] = {
-    TURTLE.media_type: TURTLE,
-    NTRIPLES.media_type: NTRIPLES,
-    NQUADS.media_type: NQUADS,
-    TRIG.media_type: TRIG,
-    JSONLD.media_type: JSONLD,
-    RDFXML.media_type: RDFXML,
-    "application/x-turtle": TURTLE,
-    "application/json": JSONLD,
-    "text/plain": NTRIPLES,
-}
-_TABULAR_LIST = list(_TABULAR_OFFERS)
-_GRAPH_LIST = list(_GRAPH_OFFERS)
+#: Formats of SELECT and ASK results, in the order of preference when a client accepts several equally.
+TABULAR: tuple[Format, ...] = (JSON, XML, CSV, TSV)
+#: Formats of RDF graphs (CONSTRUCT, DESCRIBE), likewise.
+GRAPH: tuple[Format, ...] = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML, N3)
+#: Triple syntaxes of Linked Data documents (no named graphs), the default first.
+TRIPLES: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
+#: The syntaxes of the dumps and of ``backendkg export``, in the order the listing shows them.
+DUMPS: tuple[Format, ...] = (TURTLE, NTRIPLES, NQUADS, TRIG, JSONLD, RDFXML)
+ALL: tuple[Format, ...] = TABULAR + GRAPH
 
-# ``format=`` values: a format name, or a media type.
-_OVERRIDES: dict[str, tuple[ResultFormat | None, ResultFormat | None]] = {
-    "json": (JSON, JSONLD),
-    "xml": (XML, RDFXML),
-    "csv": (CSV, None),
-    "tsv": (TSV, None),
-    "turtle": (None, TURTLE),
-    "ttl": (None, TURTLE),
-    "ntriples": (None, NTRIPLES),
-    "nt": (None, NTRIPLES),
-    "nquads": (None, NQUADS),
-    "nq": (None, NQUADS),
-    "trig": (None, TRIG),
-    "jsonld": (None, JSONLD),
-    "json-ld": (None, JSONLD),
-    "rdfxml": (None, RDFXML),
-    "rdf": (None, RDFXML),
+BY_NAME: dict[str, Format] = {f.name: f for f in ALL}
+BY_EXTENSION: dict[str, Format] = {f.extension: f for f in GRAPH}
+
+#: RDF file extensions backendkg loads, and the syntax each is read as.
+READABLE: dict[str, ox.RdfFormat] = {
+    ".ttl": _R.TURTLE,
+    ".nt": _R.N_TRIPLES,
+    ".nq": _R.N_QUADS,
+    ".trig": _R.TRIG,
+    ".jsonld": _R.JSON_LD,
+    ".json": _R.JSON_LD,
+    ".rdf": _R.RDF_XML,
+    ".owl": _R.RDF_XML,
+    ".xml": _R.RDF_XML,
+    ".n3": _R.N3,
 }
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The format for tabular results and the one for graph results; ``None`` where nothing is acceptable."""
+    """The format for tabular results and the one for graph results of a query whose form is not known yet;
+    ``None`` where nothing is acceptable."""
 
-    tabular: ResultFormat | None
-    graph: ResultFormat | None
+    tabular: Format | None
+    graph: Format | None
 
     @property
     def key(self) -> str:
         return f"{self.tabular.name if self.tabular else '-'}/{self.graph.name if self.graph else '-'}"
 
 
+#: No preference: SPARQL JSON for SELECT and ASK, Turtle for CONSTRUCT and DESCRIBE.
 DEFAULT = Choice(JSON, TURTLE)
 
-_by_header: dict[str, Choice] = {}
 
-
-def negotiate(accept: str | None) -> Choice:
-    """The formats for an Accept header value (``None`` or empty: the defaults, SPARQL JSON and Turtle).
-
-    Quality values, wildcards and lists are honoured; ties go to the endpoint's order (JSON, XML, CSV, TSV;
-    Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML). Answers are memoised per header value.
-    """
-    if not accept:
-        return DEFAULT
-    choice = _by_header.get(accept)
-    if choice is None:
-        parsed = parse_accept_header(accept, MIMEAccept)
-        tabular = parsed.best_match(_TABULAR_LIST)
-        graph = parsed.best_match(_GRAPH_LIST)
-        choice = Choice(
-            _TABULAR_OFFERS[tabular] if tabular else None,
-            _GRAPH_OFFERS[graph] if graph else None,
-        )
-        if len(_by_header) > 512:
-            _by_header.clear()
-        _by_header[accept] = choice
-    return choice
-
-
-def override(value: str) -> Choice:
-    """The formats for a ``format=`` parameter: a name (``json``, ``csv``, ``turtle`` ...) or a media type.
-
-    Raises :class:`KeyError` for an unknown value.
-    """
+def named(value: str, among: Sequence[Format]) -> Format | None:
+    """The format of ``among`` that ``value`` names: a name, an alias or a media type (parameters ignored);
+    ``None`` when it names none of them."""
     key = value.strip().lower()
-    if key in _OVERRIDES:
-        return Choice(*_OVERRIDES[key])
     media = key.split(";", 1)[0].strip()
-    tabular = _TABULAR_OFFERS.get(media)
-    graph = _GRAPH_OFFERS.get(media)
-    if tabular is None and graph is None:
-        raise KeyError(value)
-    return Choice(tabular, graph)
+    for fmt in among:
+        if key == fmt.name or key in fmt.aliases or media in fmt.media_types:
+            return fmt
+    return None
 
 
-def known_names() -> list[str]:
-    return sorted(_OVERRIDES)
+def choice_named(value: str) -> Choice | None:
+    """The formats a ``format=`` value asks for, per query form (``json``: SPARQL JSON or JSON-LD; ``xml``:
+    SPARQL XML or RDF/XML); ``None`` when it names no format at all."""
+    found = Choice(named(value, TABULAR), _graph_named(value))
+    return found if found.tabular or found.graph else None
+
+
+def _graph_named(value: str) -> Format | None:
+    key = value.strip().lower()
+    if key == "xml":
+        return RDFXML
+    if key == "json":
+        return JSONLD
+    return named(value, GRAPH)
+
+
+def names() -> list[str]:
+    """Every name and alias, for messages and documentation."""
+    return sorted({n for f in ALL for n in (f.name, *f.aliases)})

@@ -23,6 +23,9 @@ KINDS = (
     "statement",
     "scheme",
 )
+#: First path segments of content IRIs answered as Linked Data: the kinds of concepts, the linksets of
+#: external mappings and the vocabularies they map to.
+LD_KINDS = (*KINDS, "linkset", "vocabulary")
 
 #: Prefixes used when backendkg writes Turtle, TriG or RDF/XML and when it prints prefixed names.
 PREFIXES: dict[str, str] = {

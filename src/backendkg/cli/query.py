@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
 import click
 import pyoxigraph as ox
 
-from ..namespaces import curie, sparql_prologue
+from .. import formats
+from ..errors import Problem
+from ..formats import Choice
+from ..namespaces import curie
 from ..queries.named import NamedQuery, library, load_query
 from ..queries.params import ParamError, bind, parse_args, plain
+from ..sparql.engine import Engine
+from ..sparql.errors import NotAcceptable
 from .common import data_option, load_or_exit
+
+#: The endpoint's defaults (``backendkg serve``), so that both give the same answer.
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_ROW_LIMIT = 10_000
+#: Query files may be longer than what the endpoint accepts over HTTP.
+MAX_QUERY_BYTES = 16 * 1024 * 1024
 
 
 def _fail(message: str) -> None:
@@ -56,16 +66,6 @@ def parse_params(query: NamedQuery, pairs: tuple[str, ...]) -> dict[str, ox.Name
     except ParamError as exc:
         _fail(str(exc))
     raise AssertionError("unreachable")
-
-
-def _own_position(message: str) -> str:
-    """``message`` with its ``line:column`` counted in the query as written, without the declared prefixes."""
-    offset = sparql_prologue().count("\n")
-
-    def shift(match: re.Match[str]) -> str:
-        return f"{max(1, int(match.group(1)) - offset)}:{match.group(2)}"
-
-    return re.sub(r"\b(\d+):(\d+)\b", shift, message, count=1)
 
 
 def cell(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
@@ -112,40 +112,93 @@ def table(variables: list[str], rows: list[list[str]]) -> str:
     show_default=True,
     help="Output: a readable table, SPARQL CSV, or JSON rows ([{variable: value}]).",
 )
+@click.option(
+    "--default-graph",
+    "default_graph",
+    multiple=True,
+    metavar="IRI",
+    help="A graph of the default graph, as the protocol's default-graph-uri (repeatable).",
+)
+@click.option(
+    "--named-graph",
+    "named_graph",
+    multiple=True,
+    metavar="IRI",
+    help="A named graph of the dataset, as the protocol's named-graph-uri (repeatable).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Deadline in seconds; a query past it is stopped (exit 2).",
+)
+@click.option(
+    "--row-limit",
+    type=click.IntRange(1),
+    default=DEFAULT_ROW_LIMIT,
+    show_default=True,
+    help="Most result rows; more are cut, with a note on standard error.",
+)
 @data_option
-def query(target: str, params: tuple[str, ...], fmt: str, data: tuple[Path, ...]) -> None:
+def query(
+    target: str,
+    params: tuple[str, ...],
+    fmt: str,
+    default_graph: tuple[str, ...],
+    named_graph: tuple[str, ...],
+    timeout: float,
+    row_limit: int,
+    data: tuple[Path, ...],
+) -> None:
     """Run a SPARQL query file, or a named query of the library, against the graph.
 
-    The backendkg prefixes (bkg:, role:, skill:, tech: ...) are declared for you. CONSTRUCT and DESCRIBE
-    queries print Turtle (JSON-LD with --format json).
+    The query goes through the same engine and checks as the endpoint's /sparql, and gets the same answer:
+    the default graph is the union of all graphs unless the query names its dataset (FROM, FROM NAMED) or
+    --default-graph / --named-graph do; SERVICE and updates are refused. The backendkg prefixes (bkg:, role:,
+    skill:, tech: ...) are declared for you. CONSTRUCT and DESCRIBE queries print Turtle (JSON-LD with
+    --format json). Exit status: 0 answered, 2 refused or failed (the message says why).
     """
     named = find_query(target)
     values = parse_params(named, params)
-    kg = load_or_exit(data)
+    engine = Engine(
+        load_or_exit(data), timeout=timeout, row_limit=row_limit, max_query_bytes=MAX_QUERY_BYTES, cache_bytes=0
+    )
+    choice = {"csv": Choice(formats.CSV, None), "json": Choice(formats.TSV, formats.JSONLD)}.get(
+        fmt, Choice(formats.TSV, formats.TURTLE)
+    )
+    dataset: dict[str, list[str] | None] = {"default_graph": None, "named_graphs": None}
+    if default_graph or named_graph:
+        dataset = {"default_graph": list(default_graph), "named_graphs": list(named_graph)}
+        for iri in (*default_graph, *named_graph):
+            try:
+                ox.NamedNode(iri)
+            except ValueError as exc:
+                _fail(f"{iri!r} is not an absolute IRI: {exc}")
     try:
-        result = kg.query(bind(named.text, values))
-    except SyntaxError as exc:
-        _fail(f"{target}: {_own_position(str(exc))}")
-    except (OSError, ValueError, RuntimeError) as exc:
-        _fail(f"{target}: {exc}")
-    if isinstance(result, ox.QueryTriples):
-        if fmt == "csv":
-            _fail("CSV holds SELECT results; this query builds a graph (use --format table or json)")
-        rdf = ox.RdfFormat.JSON_LD if fmt == "json" else ox.RdfFormat.TURTLE
-        sys.stdout.buffer.write(result.serialize(format=rdf))
+        result = engine.run(bind(named.text, values), choice=choice, **dataset)
+    except NotAcceptable:
+        _fail("CSV holds SELECT results; this query builds a graph (use --format table or json)")
+    except Problem as exc:
+        _fail(f"{target}: {exc.description}")
+    if result.truncated:
+        click.echo(f"note: the answer was cut at {row_limit} rows (--row-limit)", err=True)
+    if result.kind == "graph":
+        sys.stdout.buffer.write(result.body)
         return
-    if isinstance(result, ox.QueryBoolean):
+    if result.kind == "boolean":
         if fmt == "csv":
             _fail("CSV holds SELECT results; this is an ASK query (use --format table or json)")
-        click.echo(json.dumps({"boolean": bool(result)}) if fmt == "json" else ("yes" if result else "no"))
+        answer = bool(ox.parse_query_results(result.body, ox.QueryResultsFormat.TSV))
+        click.echo(json.dumps({"boolean": answer}) if fmt == "json" else ("yes" if answer else "no"))
         return
     if fmt == "csv":
-        sys.stdout.buffer.write(result.serialize(format=ox.QueryResultsFormat.CSV))
+        sys.stdout.buffer.write(result.body)
         return
-    variables = [v.value for v in result.variables]
-    solutions = list(result)
+    solutions = ox.parse_query_results(result.body, ox.QueryResultsFormat.TSV)
+    variables = [v.value for v in solutions.variables]
+    rows = list(solutions)
     if fmt == "json":
-        rows = [{v: plain(s[v]) for v in variables} for s in solutions]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([{v: plain(s[v]) for v in variables} for s in rows], indent=2, ensure_ascii=False))
         return
-    click.echo(table(variables, [[cell(s[v]) for v in variables] for s in solutions]))
+    click.echo(table(variables, [[cell(s[v]) for v in variables] for s in rows]))

@@ -4,7 +4,7 @@ The graph is loaded once, in the main process, before the workers are forked (th
 copy-on-write); the Python modules of the application are imported while pyoxigraph parses, on the other
 processor. granian's Rust HTTP server (hyper and tokio) parses requests and writes responses without holding
 the GIL; each worker runs the WSGI application on ``WORKER_THREADS`` threads. When a worker starts, before it
-has a thread, it forks its query processes (:mod:`backendkg._procs`): the queries run there, so a query that
+has a thread, it forks its query processes (:mod:`backendkg.sparql.processes`): the queries run there, so a query that
 overruns its deadline is killed on the spot and its client gets 503, a query process that dies gets its client
 a 503 instead of a dropped connection, and either way a fresh query process takes its place while the worker
 keeps serving. A worker that dies is forked afresh from the loaded graph by the main process.
@@ -67,11 +67,11 @@ def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
 
 
 def _worker_loader(app: Any, recycle_bytes: int):
+    from ..web import state
+
     def load(*_: Any) -> Any:
         # In a freshly forked worker, before granian starts its threads.
-        from ..sparql.engine import engine_for
-
-        engine_for(app).start_processes(QUERY_PROCESSES, recycle_bytes=recycle_bytes)
+        state(app).engine.start_processes(QUERY_PROCESSES, recycle_bytes=recycle_bytes)
         return app
 
     return load
@@ -185,7 +185,7 @@ def serve(
     # Imported while the data is parsed, on the other processor, rather than after: the application and
     # the modules of its views.
     from ..graph.store import LoadError
-    from ..web import api, create_app, download, health, ld, pages, sparql  # noqa: F401
+    from ..web import create_app, state
 
     config: dict[str, Any] = {}
     if data:
@@ -213,16 +213,14 @@ def serve(
     if strict:
         from ..validation.conformance import conformance_problems
 
-        problems = conformance_problems(app)
+        problems = conformance_problems(state(app).backend)
         if problems:
             for line in problems:
                 click.echo(f"error: {line}", err=True)
             click.echo("error: the data does not conform to the shapes; not serving it (--strict).", err=True)
             sys.exit(1)
 
-    from ..sparql.engine import engine_for
-
-    engine = engine_for(app)  # built here, so that every worker inherits it (and its answer fingerprint)
+    engine = state(app).engine  # built by create_app, so that every worker inherits it
     port, holder = _reserve_port(host, port)
     server = granian_server(host=host, port=port, workers=workers or default_workers(), timeout=engine.timeout)
     shown = f"[{host}]" if ":" in host else host

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
+from .backend import Backend
 from .export import sorted_triples
-from .store import KnowledgeGraph
 
 DESCRIBE = """
 CONSTRUCT {
@@ -34,7 +34,7 @@ WHERE {
 """
 
 
-def describe(kg: KnowledgeGraph, iri: str) -> list[ox.Triple]:
+def describe(kg: Backend, iri: str) -> list[ox.Triple]:
     """The description of ``iri`` as sorted, distinct triples; empty when the graph does not mention it."""
     try:
         node = ox.NamedNode(iri)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,20 +15,11 @@ from urllib.parse import unquote, urlparse
 
 import pyoxigraph as ox
 
+from .. import formats
 from ..namespaces import GRAPH
-from .export import export
-from .store import KnowledgeGraph
+from .backend import Backend
+from .export import serialize, sorted_quads
 
-#: Export format -> (file extension, media type, name), in the order the listing shows them.
-SYNTAXES: dict[str, tuple[str, str, str]] = {
-    "turtle": ("ttl", "text/turtle", "Turtle"),
-    "ntriples": ("nt", "application/n-triples", "N-Triples"),
-    "nquads": ("nq", "application/n-quads", "N-Quads"),
-    "trig": ("trig", "application/trig", "TriG"),
-    "jsonld": ("jsonld", "application/ld+json", "JSON-LD"),
-    "rdfxml": ("rdf", "application/rdf+xml", "RDF/XML"),
-}
-QUAD_FORMATS = {"nquads", "trig"}
 GZIP_TYPE = "application/gzip"
 
 
@@ -47,7 +37,7 @@ class Dump:
 
     @property
     def syntax(self) -> str:
-        return SYNTAXES[self.format][2]
+        return formats.BY_NAME[self.format].label
 
     @property
     def size(self) -> int:
@@ -101,13 +91,13 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def _dumps(
-    stem: str, module: str | None, graph: str | None, kg: KnowledgeGraph, counts: dict[str, int]
-) -> Iterator[Dump]:
-    for fmt, (ext, media_type, _) in SYNTAXES.items():
-        data = export(kg, fmt, graph=graph)
-        triples = counts["quads" if fmt in QUAD_FORMATS else "triples"]
-        name = f"{stem}.{ext}"
+def _dumps(stem: str, module: str | None, graph: str | None, quads: list[ox.Quad]) -> Iterator[Dump]:
+    counts = {"quads": len(quads), "triples": len({(q.subject, q.predicate, q.object) for q in quads})}
+    for syntax in formats.DUMPS:
+        fmt, media_type = syntax.name, syntax.media_type
+        data = serialize(quads, fmt)
+        triples = counts["quads" if syntax.quads else "triples"]
+        name = f"{stem}.{syntax.extension}"
         for compressed, body in ((False, data), (True, gzip_bytes(data))):
             yield Dump(
                 filename=name + (".gz" if compressed else ""),
@@ -122,40 +112,27 @@ def _dumps(
             )
 
 
-def _last_modified(kg: KnowledgeGraph) -> datetime:
-    times = [f.path.stat().st_mtime for f in kg.files if f.path.exists()]
-    stamp = int(max(times)) if times else 0
+def _last_modified(backend: Backend) -> datetime:
+    """When the files of the embedded store last changed; when the catalogue was built, for a remote one."""
+    files = getattr(backend, "files", ())
+    times = [f.path.stat().st_mtime for f in files if f.path.exists()]
+    stamp = int(max(times)) if times else int(datetime.now(UTC).timestamp()) if not files else 0
     return datetime.fromtimestamp(stamp, tz=UTC)
 
 
-def build(kg: KnowledgeGraph, *, version: str) -> Catalogue:
-    """Every dump of ``kg``: the whole graph first, then one module per named graph, in load order."""
+def build(backend: Backend, *, version: str) -> Catalogue:
+    """Every dump of ``backend``: the whole graph first, then one module per named graph, in load order."""
     stem = f"backendkg-{version}"
-    everything = {
-        "triples": len({(q.subject, q.predicate, q.object) for q in kg.store}),
-        "quads": len(kg.store),
-    }
-    dumps = list(_dumps(stem, None, None, kg, everything))
+    everything = sorted_quads(backend.quads())
+    dumps = list(_dumps(stem, None, None, everything))
+    by_graph: dict[str, list[ox.Quad]] = {}
+    for quad in everything:
+        by_graph.setdefault(str(getattr(quad.graph_name, "value", "")), []).append(quad)
     seen: set[str] = set()
-    for graph in kg.graphs:
+    for graph in backend.graphs:
         module = module_name(graph)
         while module in seen:
             module += "-1"
         seen.add(module)
-        n = len(list(kg.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))))
-        dumps.extend(_dumps(f"{stem}-{module}", module, graph, kg, {"triples": n, "quads": n}))
-    return Catalogue(version=version, last_modified=_last_modified(kg), dumps=tuple(dumps))
-
-
-_lock = threading.Lock()
-
-
-def catalogue(cache: dict, kg: KnowledgeGraph, *, version: str) -> Catalogue:
-    """The catalogue kept in ``cache`` (built on first use, once even under concurrent requests)."""
-    found = cache.get("dumps")
-    if found is None:
-        with _lock:
-            found = cache.get("dumps")
-            if found is None:
-                found = cache["dumps"] = build(kg, version=version)
-    return found
+        dumps.extend(_dumps(f"{stem}-{module}", module, graph, by_graph.get(graph, [])))
+    return Catalogue(version=version, last_modified=_last_modified(backend), dumps=tuple(dumps))

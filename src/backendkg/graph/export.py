@@ -6,18 +6,12 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from .. import formats
 from ..namespaces import PREFIXES
-from .store import KnowledgeGraph
+from .backend import Backend
 
-#: Export format name -> (pyoxigraph format, keeps named graphs).
-EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
+#: Export format name -> pyoxigraph format.
+EXPORT_FORMATS: dict[str, ox.RdfFormat] = {f.name: f.ox_format for f in formats.DUMPS}  # type: ignore[misc]
 
 
 def _key(term: object) -> str:
@@ -50,10 +44,6 @@ def serialize(quads: Iterable[ox.Quad], fmt: str) -> bytes:
     return ox.serialize(items, format=rdf_format, prefixes=prefixes)
 
 
-def export(kg: KnowledgeGraph, fmt: str, *, graph: str | None = None) -> bytes:
-    """The whole graph (or one named graph) of ``kg`` as ``fmt``."""
-    if graph is None:
-        quads = kg.store.quads_for_pattern(None, None, None, None)
-    else:
-        quads = kg.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-    return serialize(quads, fmt)
+def export(backend: Backend, fmt: str, *, graph: str | None = None) -> bytes:
+    """The whole graph (or one named graph) of ``backend`` as ``fmt``."""
+    return serialize(backend.quads(graph), fmt)

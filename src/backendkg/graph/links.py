@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import pyoxigraph as ox
 
 from ..namespaces import BASE, curie
-from .store import KnowledgeGraph
+from .backend import Backend
 
 #: The target vocabulary of each linkset, by the short name the CLI takes.
 VOCABULARIES: dict[str, str] = {
@@ -72,7 +72,7 @@ class Link:
         return row
 
 
-def crosswalk(kg: KnowledgeGraph, *, vocabulary: str | None = None) -> list[Link]:
+def crosswalk(kg: Backend, *, vocabulary: str | None = None) -> list[Link]:
     """Every link of the graph (or of one vocabulary: ``esco``, ``isco``, ``onet``, ``wikidata``), sorted by
     vocabulary, concept, strength of the relation and external identifier."""
     if vocabulary is not None and vocabulary not in VOCABULARIES:

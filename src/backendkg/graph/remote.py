@@ -1,48 +1,64 @@
-"""Serve over an existing SPARQL endpoint: ``backendkg serve --remote URL``.
+"""The graph in another SPARQL store: ``backendkg serve --remote URL``.
 
-For data that has outgrown one process: load the dumps (``backendkg export --format nquads``) into a
-SPARQL store (Oxigraph server, Apache Jena Fuseki, QLever, GraphDB ...) and let backendkg forward queries to
-it. The same guards apply (no SERVICE, no updates, row cap, deadline); answers are not cached, since the
-remote data may change.
+For data that has outgrown one process: load the dumps (``backendkg export --format nquads``) into a SPARQL
+store (Oxigraph server, Virtuoso, Apache Jena Fuseki, QLever, GraphDB ...) and let backendkg forward queries
+to it. :class:`RemoteGraph` is the :class:`~backendkg.graph.backend.Backend` of such an endpoint: every page,
+search, question and named query works over it as over the embedded store, and ``/sparql`` forwards users'
+queries after the engine's checks (no SERVICE, no updates, row cap, deadline). Answers are not cached, since
+the remote data may change.
 
-:class:`RemoteKnowledgeGraph` has the query interface of :class:`~backendkg.kg.KnowledgeGraph`
-(``query``, ``select``, ``ask``, ``graphs``, ``len()``), so code written against the embedded store keeps
-working; what needs the store itself (``.store``, ``.quads()``) is not available remotely.
+What it sends, so that every store gives the embedded store's answers:
 
-The endpoint is expected to use the union of its graphs as the default graph, as backendkg does
-(``oxigraph serve --union-default-graph``; Fuseki's ``tdb:unionDefaultGraph``).
+- **The dataset.** Stores disagree about the default graph (Oxigraph's is an empty graph of its own unless
+  started with ``--union-default-graph``, which then ignores ``FROM``; Virtuoso's is the union of every
+  graph, its own system graphs included; Fuseki's depends on its configuration). So unless the request or
+  the query names a dataset, each query goes with the protocol's ``default-graph-uri`` and
+  ``named-graph-uri`` parameters for every graph of backendkg's dataset: the default graph is then their
+  union, as on the embedded store, on every store. The dataset is the graphs under
+  ``https://w3id.org/backendkg/graph/`` (those of ``backendkg export``), or, when the endpoint holds none of
+  those, every graph it lists; it is read when the server starts.
+- **The Accept header that fits the query form**: SPARQL JSON for SELECT and ASK, N-Triples for CONSTRUCT and
+  DESCRIBE; the answer is read by its ``Content-Type``.
+- **Substitutions** as a ``VALUES`` block at the start of the ``WHERE`` group
+  (:func:`~backendkg.graph.binding.bind`), as on the embedded store.
+- **Queries every store evaluates alike**: backendkg's own queries avoid what one of them gets wrong
+  (property paths with both ends unbound, ``GRAPH ?g {}``, sorting on ``LCASE(STR(?x))``, a ``GROUP_CONCAT``
+  whose order is left to the store).
 """
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 
 import pyoxigraph as ox
-from werkzeug.exceptions import BadGateway, GatewayTimeout, NotImplemented
 
 from .. import __version__
-from ..namespaces import sparql_prologue
-from ..sparql.engine import Canonical, QuerySyntaxError, UpdateForbidden, canonical
-from .store import Queries
+from ..errors import BadGateway, BadRequest, GatewayTimeout, NotImplementedHere, Problem
+from ..namespaces import GRAPH, sparql_prologue
+from .answers import Answer, Canonical, canonical
+from .backend import Queries, Term
+from .binding import bind, query_form
 
-#: What backendkg asks the remote endpoint for: one-row-per-line formats first.
-ACCEPT = (
-    "text/tab-separated-values, application/n-triples, application/sparql-results+json;q=0.9, "
-    "application/sparql-results+xml;q=0.8, text/turtle;q=0.7, application/n-quads;q=0.6, application/rdf+xml;q=0.5"
-)
+#: What is asked for, per query form: one media type each, since some stores (Virtuoso) ignore quality values
+#: and answer with the first type they can write. SPARQL JSON keeps datatypes, language tags and spaces exactly
+#: on every store tried (Virtuoso's XML loses leading spaces, its TSV is not the standard's).
+ACCEPT_RESULTS = "application/sparql-results+json"
+ACCEPT_GRAPH = "application/n-triples"
 
 _RESULTS = {
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "text/csv": ox.QueryResultsFormat.CSV,
 }
 _RDF = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
     "text/turtle": ox.RdfFormat.TURTLE,
     "application/n-quads": ox.RdfFormat.N_QUADS,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
@@ -50,42 +66,34 @@ _RDF = {
     "application/trig": ox.RdfFormat.TRIG,
 }
 
+# Virtuoso writes blank nodes in SPARQL JSON as "nodeID://b1", which is not a blank node label.
+_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+
+
+class Rejected(BadRequest):
+    """The endpoint refused the query as malformed (its message says why)."""
+
 
 class RemoteError(Exception):
-    """The remote endpoint could not be reached or gave an answer backendkg cannot read."""
+    """The remote endpoint could not be reached, or does not answer SPARQL queries."""
 
 
-class LocalStoreRequired(NotImplemented):
-    """What needs the embedded store (dumps, ontology pages, validation) asked of a remote graph: a 501 in the
-    house error shape when it reaches a view."""
+class RemoteGraph(Queries):
+    """A SPARQL endpoint as a :class:`~backendkg.graph.backend.Backend`."""
 
-    description = (
-        "This resource is built from the embedded store, and this server forwards queries to a remote SPARQL "
-        "endpoint instead (backendkg serve --remote). Query /sparql, or take the dumps from the remote store."
-    )
-
-
-class RemoteKnowledgeGraph(Queries):
-    """A SPARQL endpoint seen through the :class:`~backendkg.kg.KnowledgeGraph` query interface."""
-
-    files: tuple = ()
+    fingerprint = None
     load_seconds = 0.0
 
-    def __init__(self, url: str, *, timeout: float = 10.0):
+    def __init__(self, url: str, *, timeout: float = 10.0, graphs: Sequence[str] | None = None):
+        """``graphs``: the named graphs of the dataset (default: discovered by :meth:`discover`)."""
         self.url = url
         self.timeout = timeout
         self.version = __version__
         self._prologue = sparql_prologue()
+        self._graphs: list[str] | None = list(graphs) if graphs is not None else None
 
     def __repr__(self) -> str:
-        return f"RemoteKnowledgeGraph({self.url!r})"
-
-    @property
-    def store(self) -> ox.Store:
-        raise LocalStoreRequired()
-
-    def backend(self) -> RemoteBackend:
-        return RemoteBackend(self)
+        return f"RemoteGraph({self.url!r})"
 
     # -- HTTP -----------------------------------------------------------------------------------------------
 
@@ -93,6 +101,7 @@ class RemoteKnowledgeGraph(Queries):
         self,
         text: str,
         *,
+        accept: str,
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         timeout: float | None = None,
@@ -104,19 +113,16 @@ class RemoteKnowledgeGraph(Queries):
         request = urllib.request.Request(
             self.url,
             data=urllib.parse.urlencode(fields).encode("ascii"),
-            headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
             method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
-                media = response.headers.get_content_type()
-                return media, response.read()
+                return response.headers.get_content_type(), response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:2000].decode("utf-8", "replace").strip()
             if exc.code == 400:
-                raise QuerySyntaxError(f"The SPARQL endpoint rejected the query: {detail}") from None
-            if exc.code == 403:
-                raise UpdateForbidden() from None
+                raise Rejected(f"The SPARQL endpoint rejected the query: {detail}") from None
             raise BadGateway(f"The SPARQL endpoint answered {exc.code}: {detail}") from None
         except TimeoutError:
             raise GatewayTimeout("The SPARQL endpoint did not answer in time.") from None
@@ -124,53 +130,86 @@ class RemoteKnowledgeGraph(Queries):
             reason = getattr(exc, "reason", exc)
             raise BadGateway(f"The SPARQL endpoint {self.url} cannot be reached: {reason}") from None
 
-    def parsed(self, text: str, **dataset: Any) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
-        media, body = self.fetch(text, **dataset)
-        if media in _RESULTS:
-            return ox.parse_query_results(body, _RESULTS[media])
-        if media in _RDF:
-            return [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(body, _RDF[media])]
+    def parsed(
+        self,
+        text: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
+        """Send ``text`` as it is, with the Accept header its form needs; its answer, parsed."""
+        form = query_form(text)
+        accept = ACCEPT_GRAPH if form in ("CONSTRUCT", "DESCRIBE") else ACCEPT_RESULTS
+        media, body = self.fetch(
+            text, accept=accept, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout
+        )
+        try:
+            if media in _RESULTS:
+                if _RESULTS[media] is ox.QueryResultsFormat.JSON and b"nodeID://" in body:
+                    body = _VIRTUOSO_BNODE.sub(rb"\1", body)
+                return ox.parse_query_results(body, _RESULTS[media])
+            if media in _RDF:
+                return [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(body, _RDF[media])]
+        except (SyntaxError, ValueError) as exc:
+            raise BadGateway(f"The SPARQL endpoint's {media} answer cannot be read: {exc}") from None
         raise BadGateway(f"The SPARQL endpoint answered with {media!r}, which backendkg cannot read.")
 
-    # -- the KnowledgeGraph interface -------------------------------------------------------------------------
+    # -- the dataset ------------------------------------------------------------------------------------------
+
+    def discover(self) -> list[str]:
+        """The graphs of the dataset: those under backendkg's graph namespace, or every graph the endpoint
+        lists when it holds none of those."""
+        rows = self.parsed("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        listed = sorted(str(s["g"].value) for s in rows if isinstance(s["g"], ox.NamedNode))  # type: ignore[union-attr]
+        ours = [g for g in listed if g.startswith(GRAPH)]
+        return ours or listed
+
+    @property
+    def graphs(self) -> list[str]:
+        if self._graphs is None:
+            self._graphs = self.discover()
+        return list(self._graphs)
+
+    def _dataset(
+        self, default_graph: Sequence[str] | None, named_graphs: Sequence[str] | None
+    ) -> tuple[Sequence[str], Sequence[str]]:
+        if default_graph is None and named_graphs is None:
+            graphs = self.graphs
+            return graphs, graphs
+        return default_graph or (), named_graphs or ()
+
+    # -- the Backend interface --------------------------------------------------------------------------------
 
     def query(
         self,
         sparql: str,
         *,
-        substitutions: dict[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+        substitutions: dict[str, Term] | None = None,
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         prefixes: bool = True,
-    ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
-        """Evaluate ``sparql`` remotely. ``substitutions`` become a trailing ``VALUES`` clause (the same
-        answers as pyoxigraph's substitution for variables bound in the query's top-level pattern)."""
-        text = self._prologue + sparql if prefixes else sparql
-        if substitutions:
-            names = list(substitutions)
-            values = " ".join(str(substitutions[n]) for n in names)
-            text += f"\nVALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"
-        return self.parsed(text, default_graph=default_graph, named_graphs=named_graphs)
-
-    @property
-    def graphs(self) -> list[str]:
-        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g", prefixes=False)
-        if not isinstance(result, ox.QuerySolutions):
-            return []
-        return [str(s["g"].value) for s in result if isinstance(s["g"], ox.NamedNode)]
+    ) -> Answer:
+        """Evaluate one of backendkg's own queries remotely, over backendkg's dataset."""
+        text = bind(sparql, substitutions) if substitutions else sparql
+        if prefixes:
+            text = self._prologue + text
+        dg, ng = self._dataset(default_graph, named_graphs)
+        return self.parsed(text, default_graph=dg, named_graphs=ng)
 
     def __len__(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(rows[0]["n"].value) if rows else 0
 
-
-class RemoteBackend:
-    """The :class:`~backendkg.engine.Backend` of a remote endpoint: forwards, then caps rows like the store."""
-
-    fingerprint = None
-
-    def __init__(self, kg: RemoteKnowledgeGraph):
-        self.kg = kg
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of the dataset (or of ``graph``), fetched one graph at a time."""
+        for name in [graph] if graph is not None else self.graphs:
+            node = ox.NamedNode(name)
+            triples = self.parsed(
+                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", default_graph=(), named_graphs=(name,)
+            )
+            for t in triples:  # type: ignore[union-attr]
+                yield ox.Quad(t.subject, t.predicate, t.object, node)
 
     def evaluate(
         self,
@@ -183,23 +222,35 @@ class RemoteBackend:
         row_limit: int,
         timeout: float,
     ) -> Canonical:
+        """Forward a user's query (after the engine's checks) and cap its rows like the embedded store."""
         base = f"BASE <{base_iri}>\n" if base_iri else ""
-        result = self.kg.parsed(
-            base + self.kg._prologue + text, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout
-        )
+        if own_dataset and default_graph is None and named_graphs is None:
+            dg, ng = None, None  # FROM / FROM NAMED, as the query says
+        else:
+            dg, ng = self._dataset(default_graph, named_graphs)
+        result = self.parsed(base + self._prologue + text, default_graph=dg, named_graphs=ng, timeout=timeout)
         return canonical(result, row_limit=row_limit)
 
 
-def connect(url: str, *, timeout: float = 10.0, check: bool = True) -> RemoteKnowledgeGraph:
-    """A :class:`RemoteKnowledgeGraph` for ``url``; with ``check``, make sure it answers ``ASK {}`` first."""
+def connect(url: str, *, timeout: float = 10.0, check: bool = True) -> RemoteGraph:
+    """A :class:`RemoteGraph` for ``url``; with ``check``, make sure it answers and learn its dataset first."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise RemoteError(f"not an http(s) URL: {url!r}")
-    kg = RemoteKnowledgeGraph(url, timeout=timeout)
+    graph = RemoteGraph(url, timeout=timeout)
     if check:
         try:
-            kg.parsed("ASK {}")
-        except Exception as exc:
-            description = getattr(exc, "description", None) or str(exc)
-            raise RemoteError(f"{url} does not answer SPARQL queries: {description}") from None
-    return kg
+            graph.parsed("ASK {}")
+            graph._graphs = graph.discover()
+        except Problem as exc:
+            raise RemoteError(f"{url} does not answer SPARQL queries: {exc.description}") from None
+    return graph
+
+
+class LocalStoreRequired(NotImplementedHere):
+    """What needs the files the embedded store was loaded from, asked of a remote graph."""
+
+    description = (
+        "This resource is built from the files of the embedded store, and this server forwards queries to a "
+        "remote SPARQL endpoint instead (backendkg serve --remote)."
+    )

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..namespaces import BASE, BKG
-from .store import KnowledgeGraph
+from .backend import Backend
 
 #: The match kinds, best first.
 MATCHES = ("exact", "prefix", "substring")
+#: Longest search text accepted, in characters.
+MAX_QUERY_LENGTH = 200
 
 _LABELS = """
 SELECT ?s ?p ?label WHERE {
@@ -36,7 +38,11 @@ SELECT ?s ?type WHERE {
 }
 """
 
-_SUBCLASSES = "SELECT ?sub ?super WHERE { ?sub rdfs:subClassOf+ ?super FILTER(isIRI(?sub) && isIRI(?super)) }"
+# One step, then any number: every store evaluates it (Virtuoso refuses a path with both ends unbound).
+_SUBCLASSES = """
+SELECT DISTINCT ?sub ?super WHERE {
+  ?sub rdfs:subClassOf ?mid . ?mid rdfs:subClassOf* ?super FILTER(isIRI(?sub) && isIRI(?super))
+}"""
 
 _PREDICATE_ORDER = {
     "http://www.w3.org/2004/02/skos/core#prefLabel": 0,
@@ -126,7 +132,7 @@ class LabelIndex:
         return len(self._entries)
 
     @classmethod
-    def from_graph(cls, kg: KnowledgeGraph) -> LabelIndex:
+    def from_graph(cls, kg: Backend) -> LabelIndex:
         labels: dict[str, list[tuple[int, str, str]]] = {}
         for row in kg.select(_LABELS % BASE):
             order = _PREDICATE_ORDER[row["p"].value]

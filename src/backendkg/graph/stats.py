@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..namespaces import curie
-from .store import KnowledgeGraph
+from .backend import Backend
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Stats:
         }
 
 
-def compute(kg: KnowledgeGraph) -> Stats:
+def compute(kg: Backend) -> Stats:
     """Count what ``kg`` holds: distinct triples of the union graph, triples per named graph, instances per
     class (an instance of a subclass counts for its superclasses too, so ``bkg:Skill`` counts every skill),
     and links (triples with an IRI object) per property."""

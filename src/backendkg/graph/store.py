@@ -1,7 +1,9 @@
-"""Load RDF files into one embedded Oxigraph store: each file a named graph, the default graph their union."""
+"""The embedded store: RDF files loaded into one pyoxigraph ``Store``, each file a named graph, the default graph
+their union."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -12,20 +14,11 @@ import pyoxigraph as ox
 
 from .. import __version__
 from .._paths import ONTOLOGY_DIR
-from ..namespaces import GRAPH, sparql_prologue
-
-#: File extensions backendkg loads, and the RDF syntax each one is read as.
-FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-}
+from ..formats import READABLE
+from ..namespaces import GRAPH, PREFIXES, sparql_prologue
+from .answers import Canonical, canonical
+from .backend import Backend, Queries, Term
+from .binding import bind
 
 
 class LoadError(Exception):
@@ -50,38 +43,17 @@ class GraphFile:
     format: ox.RdfFormat
 
 
-class Queries:
-    """``select()`` and ``ask()`` over a ``query()`` method: shared by the embedded graph and the remote one."""
-
-    def query(self, sparql: str, **options: Any) -> ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]:
-        raise NotImplementedError
-
-    def select(
-        self, sparql: str, **substitutions: ox.NamedNode | ox.Literal
-    ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
-        """Run a SELECT and return its rows as dicts of variable name to term (unbound variables left out)."""
-        result = self.query(sparql, substitutions=substitutions or None)
-        if not isinstance(result, ox.QuerySolutions):
-            raise TypeError("select() needs a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: solution[n] for n in names if solution[n] is not None} for solution in result]
-
-    def ask(self, sparql: str, **substitutions: ox.NamedNode | ox.Literal) -> bool:
-        result = self.query(sparql, substitutions=substitutions or None)
-        if not isinstance(result, ox.QueryBoolean):
-            raise TypeError("ask() needs an ASK query")
-        return bool(result)
-
-
 @dataclass
 class KnowledgeGraph(Queries):
-    """The loaded graph: a pyoxigraph ``Store`` plus what was loaded into it."""
+    """The graph in an embedded pyoxigraph ``Store``, and the files it was loaded from: the
+    :class:`~backendkg.graph.backend.Backend` of ``backendkg serve`` without ``--remote``."""
 
     store: ox.Store
-    files: tuple[GraphFile, ...]
+    files: tuple[GraphFile, ...] = ()
     load_seconds: float = 0.0
     version: str = __version__
     _prologue: str = field(default_factory=sparql_prologue, repr=False)
+    _fingerprint: str | None = field(default=None, repr=False)
 
     @property
     def graphs(self) -> list[str]:
@@ -91,14 +63,29 @@ class KnowledgeGraph(Queries):
             seen.setdefault(g, None)
         return list(seen)
 
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the loaded files or the number of quads change; computed once (the graph is
+        read-only while it is served)."""
+        if self._fingerprint is None:
+            self._fingerprint = _fingerprint(self, len(self.store))
+        return self._fingerprint
+
     def __len__(self) -> int:
         return len(self.store)
+
+    def seal(self) -> int:
+        """Count the quads once, for a graph that is about to be served read-only, and fix the
+        :attr:`fingerprint` from that count; returns it."""
+        count = len(self.store)
+        self._fingerprint = _fingerprint(self, count)
+        return count
 
     def query(
         self,
         sparql: str,
         *,
-        substitutions: dict[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+        substitutions: dict[str, Term] | None = None,
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         prefixes: bool = True,
@@ -107,7 +94,8 @@ class KnowledgeGraph(Queries):
 
         The default graph is the union of all graphs unless ``default_graph`` names graphs; with
         ``prefixes`` the backendkg prefixes are declared, so queries may use ``bkg:``, ``role:`` ...
-        ``substitutions`` binds variables (by name, without ``?``) to terms before evaluation.
+        ``substitutions`` binds variables (by name, without ``?``) to terms, with a ``VALUES`` block at the
+        start of the ``WHERE`` group (:func:`~backendkg.graph.binding.bind`).
         """
         kwargs: dict = {}
         if default_graph is not None:
@@ -116,13 +104,60 @@ class KnowledgeGraph(Queries):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        if substitutions:
-            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
-        text = self._prologue + sparql if prefixes else sparql
+        text = bind(sparql, substitutions) if substitutions else sparql
+        if prefixes:
+            text = self._prologue + text
         return self.store.query(text, **kwargs)
 
-    def quads(self) -> Iterator[ox.Quad]:
-        return iter(self.store)
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of the named graph ``graph``."""
+        return self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph is not None else None)
+
+    def evaluate(
+        self,
+        text: str,
+        *,
+        default_graph: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+        own_dataset: bool = False,
+        base_iri: str | None = None,
+        row_limit: int,
+        timeout: float,
+    ) -> Canonical:
+        """Evaluate a user's query (see :meth:`backendkg.graph.backend.Backend.evaluate`); the backendkg
+        prefixes are declared and the query's own ``PREFIX`` declarations take precedence."""
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if base_iri:
+            kwargs["base_iri"] = base_iri
+        if default_graph is None and named_graphs is None:
+            # The union default graph, unless the query names its dataset with FROM / FROM NAMED.
+            if not own_dataset:
+                kwargs["use_default_graph_as_union"] = True
+        else:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph or ()]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
+        return canonical(self.store.query(text, **kwargs), row_limit=row_limit)
+
+
+def _fingerprint(kg: KnowledgeGraph, quads: int) -> str:
+    parts = [kg.version, str(quads)]
+    for f in kg.files:
+        try:
+            st = f.path.stat()
+            parts.append(f"{f.path}:{f.graph}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{f.path}:{f.graph}")
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def copy_of(backend: Backend) -> KnowledgeGraph:
+    """An embedded copy of what ``backend`` holds (for what needs a store of its own, such as validating a
+    remote endpoint's data)."""
+    if isinstance(backend, KnowledgeGraph):
+        return backend
+    store = ox.Store()
+    store.extend(backend.quads())
+    return KnowledgeGraph(store=store, version=backend.version)
 
 
 def shipped_files(root: Path = ONTOLOGY_DIR) -> list[Path]:
@@ -144,9 +179,9 @@ def graph_iri(path: Path, root: Path = ONTOLOGY_DIR) -> str:
 
 def format_for(path: Path) -> ox.RdfFormat:
     try:
-        return FORMATS[path.suffix.lower()]
+        return READABLE[path.suffix.lower()]
     except KeyError:
-        known = ", ".join(sorted(FORMATS))
+        known = ", ".join(sorted(READABLE))
         raise LoadError(path, f"unknown RDF file extension {path.suffix!r} (known: {known})") from None
 
 

@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from ..graph.binding import Term, bind
 from ..namespaces import BASE, KINDS, PREFIXES
 from .named import NamedQuery, Param
+
+__all__ = [
+    "DESCRIPTIONS",
+    "MAX_VALUE_LENGTH",
+    "ParamError",
+    "Term",
+    "bind",
+    "parse_args",
+    "parse_iri",
+    "parse_value",
+    "plain",
+]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -122,66 +135,6 @@ def parse_args(query: NamedQuery, args: Mapping[str, str]) -> dict[str, ox.Named
             continue
         bound[param.variable] = parse_value(param, text)
     return bound
-
-
-def _mask(text: str) -> str:
-    """``text`` with comments, IRIs and string literals blanked out, same length, so offsets still fit."""
-
-    def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group(0))
-
-    pattern = (
-        r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-        r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*"
-    )
-    return re.sub(pattern, blank, text)
-
-
-def _where_brace(text: str) -> int:
-    """The offset of the ``{`` that opens the top-level ``WHERE`` group of the query ``text``."""
-    code = _mask(text)
-    form = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", code, re.IGNORECASE)
-    if not form:
-        raise ValueError("the text is not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    # CONSTRUCT { template } WHERE { pattern } has a template group first; CONSTRUCT WHERE { ... } has not.
-    skip = form.group(1).upper() == "CONSTRUCT" and not re.match(r"\s*WHERE\b", code[form.end() :], re.IGNORECASE)
-    parens = 0
-    depth = 0
-    for i in range(form.end(), len(code)):
-        c = code[i]
-        if c == "(":
-            parens += 1
-        elif c == ")":
-            parens -= 1
-        elif c == "{" and parens == 0:
-            if depth == 0 and not skip:
-                return i
-            depth += 1
-        elif c == "}" and parens == 0:
-            depth -= 1
-            if depth == 0:
-                skip = False
-    raise ValueError("the query has no WHERE group to bind parameters in")
-
-
-Term = ox.NamedNode | ox.Literal | ox.BlankNode
-
-
-def bind(text: str, values: Mapping[str, Term | Sequence[Term]]) -> str:
-    """``text`` with a ``VALUES`` block binding each variable in ``values`` to its term (or to each of a
-    sequence of terms), placed at the start of the query's ``WHERE`` group so every pattern and filter of
-    the group sees the bindings."""
-    if not values:
-        return text
-    blocks = []
-    for var, terms in values.items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
-            raise ValueError(f"not a SPARQL variable name: {var!r}")
-        listed = [terms] if isinstance(terms, Term) else list(terms)
-        blocks.append(f"VALUES ?{var} {{ {' '.join(str(t) for t in listed)} }}")
-    block = " ".join(blocks)
-    at = _where_brace(text) + 1
-    return f"{text[:at]} {block} {text[at:]}"
 
 
 _NUMERIC = {XSD + t: int for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}

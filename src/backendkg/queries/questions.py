@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..graph.backend import Backend
 from ..graph.search import LabelIndex, kind_of
-from ..graph.store import KnowledgeGraph
 from .named import get
 from .params import ParamError, bind, parse_iri
 
@@ -40,7 +40,7 @@ SELECT ?role ?roleLabel ?property ?item ?itemLabel WHERE {
 #: implements (a role that needs a relational database is served by someone who knows PostgreSQL).
 _IMPLIED = """
 SELECT DISTINCT ?implied WHERE {
-  ?held bkg:implementsModel+ ?implied .
+  ?held bkg:implementsModel ?model . ?model bkg:implementsModel* ?implied .
   FILTER(isIRI(?implied))
 }
 """
@@ -68,20 +68,18 @@ def _item(iri: str, label: ox.Literal | None) -> Item:
     return Item(iri, label.value if label is not None else iri.rsplit("/", 1)[-1])
 
 
-def label_of(kg: KnowledgeGraph, iri: str) -> str:
+def label_of(kg: Backend, iri: str) -> str:
     """The English preferred label of ``iri``, or the last segment of the IRI when it has none."""
     rows = kg.select(bind(_LABEL, {"concept": ox.NamedNode(iri)}))
     return rows[0]["label"].value if rows else iri.rsplit("/", 1)[-1]
 
 
-def exists(kg: KnowledgeGraph, iri: str) -> bool:
+def exists(kg: Backend, iri: str) -> bool:
     """Whether the graph has ``iri`` as the subject or the object of some triple."""
     return kg.ask(bind("ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }", {"iri": ox.NamedNode(iri)}))
 
 
-def resolve(
-    kg: KnowledgeGraph, index: LabelIndex, text: str, *, name: str, kinds: Iterable[str] | None = None
-) -> list[str]:
+def resolve(kg: Backend, index: LabelIndex, text: str, *, name: str, kinds: Iterable[str] | None = None) -> list[str]:
     """The concepts ``text`` names: those with it as a label (of one of ``kinds``, ``skill``, ``role`` ...,
     when given), else the IRI it spells (absolute, prefixed or short). :class:`ParamError` naming ``name``
     when it names nothing in the graph."""
@@ -128,7 +126,7 @@ class RoleFit:
         }
 
 
-def implied(kg: KnowledgeGraph, held: Iterable[str]) -> set[str]:
+def implied(kg: Backend, held: Iterable[str]) -> set[str]:
     """``held`` with what having them implies: the database models its database management systems implement."""
     held = set(held)
     if not held:
@@ -137,7 +135,7 @@ def implied(kg: KnowledgeGraph, held: Iterable[str]) -> set[str]:
     return held | {row["implied"].value for row in kg.select(text)}
 
 
-def skill_gap(kg: KnowledgeGraph, held: Iterable[str], *, weights: dict[str, int] | None = None) -> list[RoleFit]:
+def skill_gap(kg: Backend, held: Iterable[str], *, weights: dict[str, int] | None = None) -> list[RoleFit]:
     """Every role with requirements, ranked by how much of it ``held`` (skill and technology IRIs) covers.
 
     A requirement counts ``weights["essential"]`` (default 2) when essential and ``weights["optional"]``
@@ -169,7 +167,7 @@ def skill_gap(kg: KnowledgeGraph, held: Iterable[str], *, weights: dict[str, int
     return sorted(fits.values(), key=lambda f: (-f.score, -f.covered_weight, f.role.label.lower(), f.role.iri))
 
 
-def skill_gap_answer(kg: KnowledgeGraph, held: Iterable[str], *, limit: int | None = None) -> dict:
+def skill_gap_answer(kg: Backend, held: Iterable[str], *, limit: int | None = None) -> dict:
     """The skill gap of ``held`` as JSON: what was held, the weights, and the best ``limit`` roles."""
     held = list(dict.fromkeys(held))
     fits = skill_gap(kg, held)
@@ -185,7 +183,7 @@ def skill_gap_answer(kg: KnowledgeGraph, held: Iterable[str], *, limit: int | No
 ASPECTS = ("skill", "technology", "responsibility")
 
 
-def compare_roles(kg: KnowledgeGraph, role: str, other: str) -> dict:
+def compare_roles(kg: Backend, role: str, other: str) -> dict:
     """The skills, technologies and responsibilities of ``role`` and ``other``: shared, and each one's own."""
     query = get("compare-roles")
     rows = kg.select(bind(query.text, {"_role_iri": ox.NamedNode(role), "_other_role_iri": ox.NamedNode(other)}))
@@ -205,7 +203,7 @@ def compare_roles(kg: KnowledgeGraph, role: str, other: str) -> dict:
 # Path into an industry -------------------------------------------------------------------------------------
 
 
-def industry_path(kg: KnowledgeGraph, industry: str) -> dict:
+def industry_path(kg: Backend, industry: str) -> dict:
     """The roles ``industry`` relies on (directly, or through a broader role it relies on), the skills each
     requires (essential and optional), and the capabilities it relies on."""
     node = {"_industry_iri": ox.NamedNode(industry)}
@@ -238,7 +236,7 @@ def industry_path(kg: KnowledgeGraph, industry: str) -> dict:
 # Where does it say so? -------------------------------------------------------------------------------------
 
 
-def where_stated(kg: KnowledgeGraph, subject: str, predicate: str | None = None, obj: str | None = None) -> dict:
+def where_stated(kg: Backend, subject: str, predicate: str | None = None, obj: str | None = None) -> dict:
     """The source statements about ``subject`` (narrowed to ``predicate`` and ``obj`` when given), grouped
     by source document, and the documents that name ``subject`` (``dcterms:source``)."""
     values: dict[str, ox.NamedNode] = {"_subject_iri": ox.NamedNode(subject)}

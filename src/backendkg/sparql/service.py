@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from .. import __version__
 from .. import formats as _formats
-from ..formats import ResultFormat
+from ..formats import Format
 from ..namespaces import BASE, PREFIXES
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -58,7 +58,7 @@ class _Graph:
     def add(self, s: Any, p: str, o: Any) -> None:
         self.triples.append(ox.Triple(s, _n(p), o))
 
-    def serialize(self, fmt: ResultFormat) -> bytes:
+    def serialize(self, fmt: Format) -> bytes:
         prefixes = _SER_PREFIXES if fmt.ox_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
         # Grouped by subject (stable), so Turtle writes each subject once.
         ordered = sorted(self.triples, key=lambda t: (isinstance(t.subject, ox.BlankNode), str(t.subject)))
@@ -122,7 +122,7 @@ def _stats(engine: Any) -> dict[str, Any]:
     return stats
 
 
-def service_description(root: str, fmt: ResultFormat, *, engine: Any) -> bytes:
+def service_description(root: str, fmt: Format, *, engine: Any) -> bytes:
     """The service description of ``<root>/sparql`` in ``fmt``."""
     endpoint = _n(root + "/sparql")
     stats = _stats(engine)
@@ -132,7 +132,7 @@ def service_description(root: str, fmt: ResultFormat, *, engine: Any) -> bytes:
     g.add(endpoint, SD + "supportedLanguage", _n(SD + "SPARQL11Query"))
     g.add(endpoint, SD + "feature", _n(SD + "UnionDefaultGraph"))
     g.add(endpoint, SD + "defaultEntailmentRegime", _n("http://www.w3.org/ns/entailment/Simple"))
-    for f in _formats.TABULAR_FORMATS + _formats.GRAPH_FORMATS:
+    for f in _formats.ALL:
         g.add(endpoint, SD + "resultFormat", _n(f.iri))
     g.add(endpoint, DCTERMS + "title", ox.Literal("backendkg SPARQL endpoint (read-only)", language="en"))
     g.add(endpoint, DCTERMS + "hasVersion", ox.Literal(__version__))
@@ -160,7 +160,7 @@ def service_description(root: str, fmt: ResultFormat, *, engine: Any) -> bytes:
 _VOCABULARIES = ("bkg", "skos", "dcterms", "prov", "rdfs", "owl", "schema", "void")
 
 
-def void_description(root: str, fmt: ResultFormat, *, engine: Any, version: str = __version__) -> bytes:
+def void_description(root: str, fmt: Format, *, engine: Any, version: str = __version__) -> bytes:
     """The VoID description of the served dataset, with the linksets the graph describes, in ``fmt``."""
     stats = _stats(engine)
     d = _n(DATASET)
@@ -182,7 +182,7 @@ def void_description(root: str, fmt: ResultFormat, *, engine: Any, version: str 
         g.add(d, VOID + "rootResource", _n(scheme))
     for ext in DUMPS:
         g.add(d, VOID + "dataDump", _n(f"{root}/download/backendkg-{version}{ext}"))
-    for f in _formats.GRAPH_FORMATS:
+    for f in _formats.GRAPH:
         g.add(d, VOID + "feature", _n(f.iri))
     for prefix in _VOCABULARIES:
         g.add(d, VOID + "vocabulary", _n(PREFIXES[prefix]))

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from ..graph.backend import Backend
+from ..graph.store import copy_of
 from ..namespaces import curie
+from .report import validate
 
 
-def conformance_problems(app: Any) -> list[str]:
-    """One line per SHACL violation in the application's graph, ``file:line: ...``; empty when it conforms.
+def conformance_problems(backend: Backend) -> list[str]:
+    """One line per SHACL violation in the served graph, ``file:line: ...`` for the embedded store's files;
+    empty when it conforms. A remote endpoint's data is fetched into a store of its own and checked there.
 
-    The line is the first one of the file that names the focus node (its full IRI or its prefixed name);
-    a remote graph is not checked (it lives in another store, under that store's rules).
+    The line is the first one of the file that names the focus node (its full IRI or its prefixed name).
     """
-    from ..web import state
-    from .report import validate
-
-    kg = state(app).kg
-    if not hasattr(kg, "files"):
-        return []
-    report = validate(kg)
+    report = validate(copy_of(backend))
     lines: list[str] = []
     for finding in report.violations:
         text = finding.line()

@@ -213,11 +213,11 @@ def validate(
 ) -> Report:
     """Validate ``source`` against the shapes and run the quality checks.
 
-    ``source`` is a loaded :class:`~backendkg.kg.KnowledgeGraph`, a list of RDF files (loaded together, and
+    ``source`` is a loaded :class:`~backendkg.graph.store.KnowledgeGraph`, a list of RDF files (loaded together, and
     nothing else: include ``ontology/backendkg.ttl`` when the files hold content), or ``None`` for the
     shipped graph. ``shapes`` are the shapes files (default: ``shapes/*.ttl``); ``checks`` is ``True`` for
     every ``queries/qc/*-violation.rq``, ``False`` for none, or a list of query files.
-    Raises :class:`~backendkg.kg.LoadError` for a file that cannot be read or parsed.
+    Raises :class:`~backendkg.graph.store.LoadError` for a file that cannot be read or parsed.
     """
     from rdflib import BNode, URIRef
     from rdflib.namespace import RDF, SH

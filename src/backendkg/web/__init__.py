@@ -5,17 +5,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from .. import __version__
+from ..graph.backend import Backend
+from ..graph.remote import connect
 from ..graph.store import KnowledgeGraph, load
-from . import observability as _observability
-from . import ratelimit as _ratelimit
+from ..sparql.engine import Engine
+from . import api, cors, download, fastpath, health, ld, observability, pages, ratelimit, sparql
 from .errors import register_error_handlers
-from .state import AppState
+from .state import EXTENSION, AppState, state
+
+__all__ = ["DEFAULTS", "create_app", "state"]
 
 DEFAULTS: dict[str, Any] = {
     # RDF files to serve instead of the shipped graph; a list of paths, or a string separated by os.pathsep.
@@ -26,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "ROW_LIMIT": 10_000,
     # Bytes of SPARQL answers each process keeps for repeated queries (0: no cache).
     "RESULT_CACHE_BYTES": 32 * 1024 * 1024,
-    # URL of a SPARQL endpoint to serve instead of an embedded store (see backendkg.remote).
+    # URL of a SPARQL endpoint to serve instead of an embedded store (see backendkg.graph.remote).
     "REMOTE": None,
     # Operations (see the README's "Limits, configuration and operations" section).
     "ACCESS_LOG": False,
@@ -41,8 +46,6 @@ def data_paths(value: Any) -> list[Path] | None:
     if not value:
         return None
     if isinstance(value, str):
-        import os
-
         return [Path(p) for p in value.split(os.pathsep) if p]
     return [Path(p) for p in value]
 
@@ -50,8 +53,9 @@ def data_paths(value: Any) -> list[Path] | None:
 def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | None = None) -> Flask:
     """Build the application: defaults, then ``BACKENDKG_*`` environment variables, then ``config``.
 
-    The graph is loaded once here (or given as ``kg``, already loaded from the configured files) and shared,
-    read-only, by every request (``app.extensions["backendkg"]``).
+    The graph is loaded once here (or given as ``kg``, already loaded from the configured files), or reached
+    at ``REMOTE``, and shared, read-only, by every request through the typed state (:mod:`.state`); the
+    engine that evaluates users' queries is built here too. Middleware is installed here, in one place.
     """
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
@@ -59,41 +63,32 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
     if config:
         app.config.from_mapping(config)
 
+    backend: Backend
     if app.config.get("REMOTE"):
-        from ..graph.remote import connect
-
-        graph: Any = connect(app.config["REMOTE"], timeout=float(app.config["QUERY_TIMEOUT"]))
+        backend = connect(app.config["REMOTE"], timeout=float(app.config["QUERY_TIMEOUT"]))
         triples = None  # counted when asked: the remote data may change
     else:
-        graph = kg if kg is not None else load(data_paths(app.config["DATA"]))
-        triples = len(graph)
-    app.extensions["backendkg"] = AppState(kg=graph, version=__version__, triples=triples)
+        backend = kg if kg is not None else load(data_paths(app.config["DATA"]))
+        triples = backend.seal()
+    engine = Engine(
+        backend,
+        timeout=float(app.config["QUERY_TIMEOUT"]),
+        row_limit=int(app.config["ROW_LIMIT"]),
+        max_query_bytes=int(app.config["MAX_QUERY_BYTES"]),
+        cache_bytes=int(app.config["RESULT_CACHE_BYTES"]),
+    )
+    app.extensions[EXTENSION] = AppState(backend=backend, engine=engine, version=__version__, triples=triples)
 
     register_error_handlers(app)
-    _observability.install(app)
-    _ratelimit.install(app)
     _register_blueprints(app)
+    # Middleware, innermost first.
+    observability.install(app)
+    ratelimit.install(app)
+    cors.install(app)
+    fastpath.install(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .download import bp as download_bp
-    from .health import bp as health_bp
-    from .ld import bp as ld_bp
-    from .pages import bp as pages_bp
-    from .sparql import bp as sparql_bp
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(ld_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(download_bp)
-    app.register_blueprint(sparql_bp)
-
-
-def state(app: Flask | None = None) -> AppState:
-    """The shared state of ``app`` (default: the current app)."""
-    from flask import current_app
-
-    return (app or current_app).extensions["backendkg"]
+    for blueprint in (health.bp, api.bp, ld.bp, pages.bp, download.bp, sparql.bp):
+        app.register_blueprint(blueprint)

@@ -8,31 +8,21 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, NotFound
 
-from ..graph.search import LabelIndex
+from ..graph.search import MAX_QUERY_LENGTH
 from ..namespaces import BKG, KINDS
 from ..queries import questions
 from ..queries.named import NamedQuery, library
 from ..queries.params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_args, parse_iri, plain
-from . import openapi, state
+from . import negotiation, openapi
+from .state import state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-#: Longest search text accepted, in characters.
-MAX_SEARCH_LENGTH = 200
 #: Most search results returned at once.
 MAX_SEARCH_LIMIT = 100
 DEFAULT_SEARCH_LIMIT = 10
 #: The kinds search can be narrowed to.
 SEARCH_KINDS = tuple(k for k in (*KINDS, "ontology") if k != "statement")
-
-
-def label_index() -> LabelIndex:
-    """The label index of the served graph, built on first use and kept for the life of the process."""
-    cache = state().cache
-    index = cache.get("label-index")
-    if index is None:
-        index = cache["label-index"] = LabelIndex.from_graph(state().kg)
-    return index
 
 
 def int_arg(name: str, *, default: int, minimum: int, maximum: int) -> int:
@@ -57,13 +47,13 @@ def search():
         raise BadRequest("Parameter 'q' is required: the text to look for in the labels.")
     if not q.strip():
         raise BadRequest("Parameter 'q' must not be empty.")
-    if len(q) > MAX_SEARCH_LENGTH:
-        raise BadRequest(f"Parameter 'q' must be at most {MAX_SEARCH_LENGTH} characters long, not {len(q)}.")
+    if len(q) > MAX_QUERY_LENGTH:
+        raise BadRequest(f"Parameter 'q' must be at most {MAX_QUERY_LENGTH} characters long, not {len(q)}.")
     limit = int_arg("limit", default=DEFAULT_SEARCH_LIMIT, minimum=1, maximum=MAX_SEARCH_LIMIT)
     kind = request.args.get("kind") or None
     if kind is not None and kind not in SEARCH_KINDS:
         raise BadRequest(f"Parameter 'kind' must be one of {', '.join(SEARCH_KINDS)}, not {kind!r}.")
-    hits = label_index().search(q, limit=limit, kind=kind)
+    hits = state().label_index().search(q, limit=limit, kind=kind)
     return jsonify({"query": q, "results": [hit.as_dict() for hit in hits]})
 
 
@@ -113,9 +103,7 @@ def negotiate(formats: dict[str, str]) -> str:
             raise BadRequest(f"Parameter 'format' must be one of {', '.join(formats)}, not {requested!r}.")
         return requested
     by_type = {media: name for name, media in formats.items()}
-    if not request.accept_mimetypes:
-        return next(iter(formats))
-    best = request.accept_mimetypes.best_match(list(by_type))
+    best = negotiation.best(request.headers.get("Accept"), list(by_type))
     if best is None:
         raise NotAcceptable(f"This query's results are available as {', '.join(by_type)}.")
     return by_type[best]
@@ -165,14 +153,13 @@ def index():
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 document of this API, generated once per process from the query library and graph."""
-    cache = state().cache
-    body = cache.get("openapi")
-    if body is None:
+
+    def build() -> str:
         queries = served_queries()
         formats = {q.name: formats_for(q) for q in queries}
-        doc = openapi.document(state().kg, queries, formats, index=label_index())
-        body = cache["openapi"] = openapi.dumps(doc)
-    return Response(body, mimetype="application/json")
+        return openapi.dumps(openapi.document(state().backend, queries, formats, index=state().label_index()))
+
+    return Response(state().once("openapi", build), mimetype="application/json")
 
 
 @bp.get("/queries")
@@ -188,7 +175,7 @@ def run(query: NamedQuery, args) -> ox.QuerySolutions | ox.QueryBoolean | ox.Que
     except ParamError as exc:
         raise BadRequest(str(exc)) from None
     try:
-        return state().kg.query(bind(query.text, values))
+        return state().backend.query(bind(query.text, values))
     except (SyntaxError, ValueError) as exc:
         raise InternalServerError(f"The named query {query.name!r} is broken: {exc}") from None
 
@@ -247,9 +234,9 @@ def concept_arg(name: str, *, cls: str | None = None, required: bool = True) -> 
     text = _text_arg(name, required=required)
     if text is None:
         return None
-    kg = state().kg
+    kg = state().backend
     try:
-        found = questions.resolve(kg, label_index(), text, name=name)
+        found = questions.resolve(kg, state().label_index(), text, name=name)
     except ParamError as exc:
         raise BadRequest(str(exc)) from None
     if cls is not None:
@@ -284,7 +271,7 @@ def skill_gap():
         raise BadRequest("Parameter 'have' is required: a skill or technology, by label or IRI (repeat it).")
     if len(have) > MAX_HAVE:
         raise BadRequest(f"Parameter 'have' may be given at most {MAX_HAVE} times, not {len(have)}.")
-    kg = state().kg
+    kg = state().backend
     held: list[str] = []
     for text in have:
         if not text.strip():
@@ -292,7 +279,7 @@ def skill_gap():
         if len(text) > MAX_VALUE_LENGTH:
             raise BadRequest(f"Parameter 'have' must be at most {MAX_VALUE_LENGTH} characters long.")
         try:
-            held.extend(questions.resolve(kg, label_index(), text, name="have", kinds=("skill", "technology")))
+            held.extend(questions.resolve(kg, state().label_index(), text, name="have", kinds=("skill", "technology")))
         except ParamError as exc:
             raise BadRequest(str(exc)) from None
     limit = int_arg("limit", default=MAX_SEARCH_LIMIT, minimum=1, maximum=MAX_SEARCH_LIMIT)
@@ -304,14 +291,14 @@ def compare_roles():
     """Shared and distinct skills, technologies and responsibilities of ``role`` and ``other_role``."""
     role = concept_arg("role", cls=BKG + "Role")
     other = concept_arg("other_role", cls=BKG + "Role")
-    return jsonify(questions.compare_roles(state().kg, role, other))
+    return jsonify(questions.compare_roles(state().backend, role, other))
 
 
 @bp.get("/questions/industry-path")
 def industry_path():
     """The roles an industry relies on, the skills they need, and the capabilities it relies on."""
     industry = concept_arg("industry", cls=BKG + "Industry")
-    return jsonify(questions.industry_path(state().kg, industry))
+    return jsonify(questions.industry_path(state().backend, industry))
 
 
 @bp.get("/questions/where-stated")
@@ -320,4 +307,4 @@ def where_stated():
     subject = concept_arg("subject")
     predicate = iri_arg("predicate", required=False)
     obj = concept_arg("object", required=False)
-    return jsonify(questions.where_stated(state().kg, subject, predicate, obj))
+    return jsonify(questions.where_stated(state().backend, subject, predicate, obj))

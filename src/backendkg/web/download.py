@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, make_response, request, url_for
 
-from ..graph.dumps import SYNTAXES, Catalogue, catalogue
-from . import state
+from ..graph.dumps import Catalogue
+from . import negotiation
 from .html.render import install, page
-from .negotiation import wants_html
+from .state import state
 
 bp = Blueprint("download", __name__, url_prefix="/download")
 bp.record_once(install)
 
 
 def dumps() -> Catalogue:
-    st = state()
-    return catalogue(st.cache, st.kg, version=st.version)
+    return state().dumps()
 
 
 def _url(filename: str) -> str:
@@ -27,13 +26,13 @@ def _url(filename: str) -> str:
 def listing() -> Response:
     """The dumps as an HTML table for people, or as JSON (``Accept: application/json``) for scripts."""
     cat = dumps()
-    if wants_html(request):
+    if negotiation.wants_html(request.headers.get("Accept")):
         rows: dict[str | None, list[tuple[object, object]]] = {}
         plain = {d.filename: d for d in cat.dumps if not d.compressed}
         for d in cat.dumps:
             if d.compressed:
                 rows.setdefault(d.module, []).append((plain[d.filename[: -len(".gz")]], d))
-        html, status = page("downloads.html", catalogue=cat, rows=rows, syntaxes=SYNTAXES)
+        html, status = page("downloads.html", catalogue=cat, rows=rows)
         response = make_response(html, status)
     else:
         response = jsonify(

@@ -1,23 +1,41 @@
-"""One error shape for every HTTP error: JSON ``{"code", "name", "description"}``."""
+"""One error shape for every HTTP error: JSON ``{"code", "name", "description"}``.
+
+Two kinds of error reach it: werkzeug's ``HTTPException`` (raised by the web layer itself, and by Flask for
+unknown routes and methods) and the core's :class:`~backendkg.errors.Problem` (a query refused, a remote
+endpoint down ...), which carries its own status, description and headers.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..errors import Problem
 
-def error_response(exc: HTTPException):
-    response = jsonify({"code": exc.code, "name": exc.name, "description": exc.description})
-    response.status_code = exc.code or 500
-    for key, value in exc.get_headers():
+
+def _json(code: int, name: str, description: str | None, headers) -> Response:
+    response = jsonify({"code": code, "name": name, "description": description})
+    response.status_code = code
+    for key, value in headers:
         if key.lower() != "content-type":
             response.headers[key] = value
     return response
 
 
+def error_response(exc: HTTPException | Problem) -> Response:
+    """The JSON answer for ``exc``, with the headers it asks for (``Retry-After``, ``Allow`` ...)."""
+    if isinstance(exc, Problem):
+        return _json(exc.code, exc.name, exc.description, exc.headers.items())
+    return _json(exc.code or 500, exc.name, exc.description, exc.get_headers())
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        return error_response(exc)
+
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem):
         return error_response(exc)
 
     @app.errorhandler(Exception)

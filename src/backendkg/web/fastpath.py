@@ -1,12 +1,15 @@
-"""Answer a repeated ``GET /sparql`` from the bytes of the earlier identical answer, before Flask runs.
+"""Answer a repeated ``GET /sparql`` from the engine's cache, before Flask runs.
 
 The graph is read-only while it is served, so the answer to a GET request is a function of its query string,
-its Accept header and the host it was addressed to (which gives the base IRI and the service URL). The first
-answer to such a request goes through the application as usual; when the view marks it as cacheable
-(``environ["backendkg.cacheable"]``: a 200 answer of a query) its status, headers and body are kept, and the
-next identical request is answered from them without parsing anything: a dictionary lookup instead of routing,
-parameter decoding, negotiation and evaluation. Conditional requests (``If-None-Match``), HEAD, POST and every
-other path go through the application. Only the per-request ``X-Request-Id`` header is made afresh.
+its Accept header and the host it was addressed to (which gives the base IRI). The first answer to such a
+request goes through the application as usual; when the view marks it as cacheable (it puts the answer's
+engine key in ``environ["backendkg.answer"]``: a 200 answer of a query), the fast path remembers which answer
+that request got and with which headers. The next identical request is answered from the engine's cache
+without parsing anything: a dictionary lookup instead of routing, parameter decoding, negotiation and
+evaluation. The bytes themselves live only in the engine's cache (one cache, one budget): when the engine has
+let an answer go, the request goes through the application again. Conditional requests (``If-None-Match``),
+HEAD, POST and every other path go through the application. Only the per-request ``X-Request-Id`` is made
+afresh.
 
 It is off when the application must see every request: with an access log (``ACCESS_LOG``) or a rate limit
 (``RATE_LIMIT``).
@@ -15,10 +18,17 @@ It is off when the application must see every request: with an access log (``ACC
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-ENVIRON_FLAG = "backendkg.cacheable"
+from ..sparql.engine import Engine
+from .observability import request_id
+from .state import state
+
+ENVIRON_KEY = "backendkg.answer"
+#: Requests remembered (each entry is a key and a list of headers; the answers are the engine's).
+MAX_ENTRIES = 8192
 _PATHS = frozenset(("/sparql", "/sparql/"))
 _PER_REQUEST = "x-request-id"
 
@@ -26,13 +36,11 @@ _PER_REQUEST = "x-request-id"
 class FastPath:
     """WSGI middleware around the application's ``wsgi_app``."""
 
-    def __init__(self, app: Callable, *, max_bytes: int, request_id: Callable[[str | None], str] | None = None):
+    def __init__(self, app: Callable, engine: Engine, *, with_request_id: bool = True):
         self.app = app
-        self.max_bytes = max_bytes
-        self.max_entry = max(max_bytes // 8, 1)
-        self.request_id = request_id
-        self.entries: dict[tuple, tuple[str, list[tuple[str, str]], bytes]] = {}
-        self.size = 0
+        self.engine = engine
+        self.with_request_id = with_request_id
+        self.entries: OrderedDict[tuple, tuple[tuple, str, list[tuple[str, str]]]] = OrderedDict()
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -52,11 +60,15 @@ class FastPath:
         )
         hit = self.entries.get(key)
         if hit is not None:
-            status, headers, body = hit
-            if self.request_id is not None:
-                headers = [*headers, ("X-Request-Id", self.request_id(environ.get("HTTP_X_REQUEST_ID")))]
-            start_response(status, headers)
-            return [body]
+            answer_key, status, headers = hit
+            result = self.engine.cached(answer_key)
+            if result is not None:
+                if self.with_request_id:
+                    headers = [*headers, ("X-Request-Id", request_id(environ.get("HTTP_X_REQUEST_ID")))]
+                start_response(status, headers)
+                return [result.body]
+            with self.lock:
+                self.entries.pop(key, None)
         return self._miss(key, environ, start_response)
 
     def _miss(self, key: tuple, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -68,45 +80,23 @@ class FastPath:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         answer = self.app(environ, capture)
-        if not environ.get(ENVIRON_FLAG) or not str(seen.get("status", "")).startswith("200"):
-            return answer
-        try:
-            body = b"".join(answer)
-        finally:
-            close = getattr(answer, "close", None)
-            if close is not None:
-                close()
-        self._keep(key, seen["status"], seen["headers"], body)
-        return [body]
-
-    def _keep(self, key: tuple, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        cost = len(body) + 512
-        if cost > self.max_entry:
-            return
-        kept = [(k, v) for k, v in headers if k.lower() != _PER_REQUEST]
-        with self.lock:
-            if key in self.entries:
-                return
-            while self.entries and self.size + cost > self.max_bytes:
-                oldest = next(iter(self.entries))
-                self.size -= len(self.entries.pop(oldest)[2]) + 512
-            self.entries[key] = (status, kept, body)
-            self.size += cost
+        answer_key = environ.get(ENVIRON_KEY)
+        if answer_key is not None and str(seen.get("status", "")).startswith("200"):
+            kept = [(k, v) for k, v in seen["headers"] if k.lower() != _PER_REQUEST]
+            with self.lock:
+                self.entries[key] = (answer_key, seen["status"], kept)
+                while len(self.entries) > MAX_ENTRIES:
+                    self.entries.popitem(last=False)
+        return answer
 
 
 def install(app: Any) -> None:
     """Put the fast path in front of ``app`` (a Flask app) unless its configuration needs every request seen."""
     config = app.config
-    if _on(config.get("ACCESS_LOG")) or config.get("RATE_LIMIT") or config.get("REMOTE"):
+    engine = state(app).engine
+    if _on(config.get("ACCESS_LOG")) or config.get("RATE_LIMIT") or engine.cache is None:
         return
-    max_bytes = int(config.get("RESULT_CACHE_BYTES", 32 * 1024 * 1024))
-    if max_bytes <= 0:
-        return
-    try:
-        from .observability import request_id
-    except ImportError:  # pragma: no cover - the application without request ids
-        request_id = None
-    app.wsgi_app = FastPath(app.wsgi_app, max_bytes=max_bytes, request_id=request_id)
+    app.wsgi_app = FastPath(app.wsgi_app, engine)
 
 
 def _on(value: Any) -> bool:

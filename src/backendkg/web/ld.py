@@ -9,48 +9,32 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, make_response, redirect, request, url_for
+from flask import Blueprint, Response, abort, make_response, redirect, request
 
-from .._paths import SHAPES_DIR
-from ..graph.describe import describe, serialize
+from .. import formats
+from ..formats import Format
+from ..graph.describe import serialize
 from ..graph.dumps import module_name
 from ..graph.export import sorted_triples
-from ..namespaces import BASE, BKG, GRAPH, KINDS, ONTOLOGY
-from . import state
-from .html.ontodoc import OntologyDoc, local_href
-from .html.ontodoc import build as build_ontology
-from .html.render import install, page, terms
-from .html.shapesdoc import ShapesDoc, load_shapes
+from ..graph.search import MAX_QUERY_LENGTH
+from ..namespaces import BASE, GRAPH, LD_KINDS
+from . import negotiation
+from .html.ontodoc import local_href
+from .html.render import install, page
 from .html.view import build
-from .negotiation import BY_EXTENSION, HTML, RDF_MEDIA, Html, RdfMedia, negotiate, split_extension, wants_html
+from .negotiation import LD_EXTENSIONS, split_extension
+from .state import state
 
 bp = Blueprint("ld", __name__)
 bp.record_once(install)
 
-#: First path segments of content IRIs: the kinds of concepts, the linksets of external mappings and the
-#: vocabularies they map to.
-LD_KINDS = (*KINDS, "linkset", "vocabulary")
-#: How many descriptions each process keeps (the graph is read-only, so a description never goes stale).
-DESCRIPTION_CACHE = 2048
 #: Content IRIs with no slug: the description of the dataset as a whole.
 SINGLE = ("dataset",)
 
 
-def description(iri: str) -> list[ox.Triple]:
-    """The description of ``iri``, computed once per process (up to :data:`DESCRIPTION_CACHE` of them)."""
-    st = state()
-    cache: dict[str, list[ox.Triple]] = st.cache.setdefault("descriptions", {})
-    found = cache.get(iri)
-    if found is None:
-        found = cache[iri] = describe(st.kg, iri)
-        while len(cache) > DESCRIPTION_CACHE:
-            cache.pop(next(iter(cache)), None)
-    return found
-
-
-def alternates(path: str) -> list[tuple[RdfMedia | None, str]]:
+def alternates(path: str) -> list[tuple[Format | None, str]]:
     """The URLs of each representation of the resource at ``path``: (None = HTML, URL)."""
-    return [(None, path + ".html")] + [(m, f"{path}.{m.extension}") for m in RDF_MEDIA]
+    return [(None, path + ".html")] + [(f, f"{path}.{f.extension}") for f in formats.TRIPLES]
 
 
 def link_header(path: str) -> str:
@@ -58,15 +42,19 @@ def link_header(path: str) -> str:
     return ", ".join(links)
 
 
-def choose(extension: str | None) -> RdfMedia | Html:
-    """The representation asked for by ``extension``, else by the ``Accept`` header (406 if none fits)."""
+def choose(extension: str | None) -> Format | None:
+    """The representation asked for by ``extension``, else by the ``Accept`` header: a triple syntax, or
+    ``None`` for the HTML page; 406 when the header names none of them."""
     if extension == "html":
-        return HTML
+        return None
     if extension:
-        return BY_EXTENSION[extension]
-    chosen = negotiate(request)
+        return LD_EXTENSIONS[extension]
+    header = request.headers.get("Accept")
+    if negotiation.prefers_html(header, formats.TRIPLES):
+        return None
+    chosen = negotiation.pick(header, formats.TRIPLES)
     if chosen is None:
-        offered = ", ".join(["text/html", *(m.media_type for m in RDF_MEDIA)])
+        offered = ", ".join(["text/html", *(f.media_type for f in formats.TRIPLES)])
         abort(406, description=f"This resource is available as {offered}; the Accept header names none of them.")
     return chosen
 
@@ -74,7 +62,7 @@ def choose(extension: str | None) -> RdfMedia | Html:
 def not_found(iri: str, path: str) -> Response:
     """404: an HTML page that helps a person on, or the JSON error for everybody else."""
     description = f"The graph has no resource {iri}."
-    if wants_html(request):
+    if negotiation.wants_html(request.headers.get("Accept")):
         slug = path.rstrip("/").rsplit("/", 1)[-1]
         query = slug.replace("-", " ")
         html, status = page(
@@ -88,10 +76,8 @@ def not_found(iri: str, path: str) -> Response:
 
 def candidates(text: str, limit: int = 8) -> list:
     """Concepts whose labels match ``text`` or, failing that, its longest words: what the person may have meant."""
-    from .api import MAX_SEARCH_LENGTH, label_index
-
-    index = label_index()
-    text = text[:MAX_SEARCH_LENGTH]
+    index = state().label_index()
+    text = text[:MAX_QUERY_LENGTH]
     hits = index.search(text, limit=limit) if text.strip() else []
     for word in sorted(set(text.split()), key=len, reverse=True):
         if hits or len(word) < 3:
@@ -105,7 +91,9 @@ def respond(iri: str, path: str, triples, extension: str | None) -> Response:
         path,
         triples,
         extension,
-        lambda: page("resource.html", view=build(iri, triples, terms()), path=path, alternates=alternates(path))[0],
+        lambda: page(
+            "resource.html", view=build(iri, triples, state().terms()), path=path, alternates=alternates(path)
+        )[0],
     )
 
 
@@ -114,18 +102,18 @@ def resource(kind: str, name: str) -> Response:
     slug, extension = split_extension(name)
     path = f"/{kind}/{slug}"
     iri = BASE + path[1:]
-    triples = description(iri)
+    triples = state().description(iri)
     if not triples:
         return not_found(iri, path)
     return respond(iri, path, triples, extension)
 
 
 @bp.get(f"/<any({', '.join(SINGLE)}):name>")
-@bp.get(f"/<any({', '.join(SINGLE)}):name>.<any({', '.join([*BY_EXTENSION, 'html'])}):extension>")
+@bp.get(f"/<any({', '.join(SINGLE)}):name>.<any({', '.join([*LD_EXTENSIONS, 'html'])}):extension>")
 def single(name: str, extension: str | None = None) -> Response:
     path = "/" + name
     iri = BASE + name
-    triples = description(iri)
+    triples = state().description(iri)
     if not triples:
         return not_found(iri, path)
     return respond(iri, path, triples, extension)
@@ -134,50 +122,13 @@ def single(name: str, extension: str | None = None) -> Response:
 # The ontology and the shapes -------------------------------------------------------------------------------
 
 
-def ontology_doc() -> OntologyDoc:
-    st = state()
-    if "ontology-doc" not in st.cache:
-        st.cache["ontology-doc"] = build_ontology(st.kg)
-    return st.cache["ontology-doc"]
-
-
-def ontology_triples() -> list[ox.Triple]:
-    """The ontology's own triples: the graph of ``ontology/backendkg.ttl`` when it is loaded, else every
-    triple about the ontology or a ``bkg:`` term."""
-    st = state()
-    if "ontology-triples" not in st.cache:
-        graph = GRAPH + "backendkg"
-        if graph in st.kg.graphs:
-            quads = st.kg.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        else:
-            quads = (
-                q
-                for q in st.kg.store
-                if isinstance(q.subject, ox.NamedNode)
-                and (q.subject.value == ONTOLOGY or q.subject.value.startswith(BKG))
-            )
-        st.cache["ontology-triples"] = sorted_triples(quads)
-    return st.cache["ontology-triples"]
-
-
-def _in_ontology(iri: str) -> bool:
-    return iri == ONTOLOGY or iri.startswith(BKG)
-
-
-def shapes_doc() -> ShapesDoc:
-    st = state()
-    if "shapes-doc" not in st.cache:
-        st.cache["shapes-doc"] = load_shapes(SHAPES_DIR)
-    return st.cache["shapes-doc"]
-
-
 def document(path: str, triples: list[ox.Triple], extension: str | None, render_html: Callable[[], str]) -> Response:
     """A document resource (``/ontology``, ``/shapes``): HTML by ``render_html()`` or RDF of ``triples``."""
     chosen = choose(extension)
-    if isinstance(chosen, Html):
+    if chosen is None:
         response = make_response(render_html())
     else:
-        response = Response(serialize(triples, chosen.format), content_type=chosen.content_type)
+        response = Response(serialize(triples, chosen.ox_format), content_type=chosen.content_type)
         if not extension:
             response.headers["Content-Location"] = f"{path}.{chosen.extension}"
     if not extension:
@@ -187,7 +138,7 @@ def document(path: str, triples: list[ox.Triple], extension: str | None, render_
     return response.make_conditional(request)
 
 
-_EXT = f"<any({', '.join([*BY_EXTENSION, 'html'])}):extension>"
+_EXT = f"<any({', '.join([*LD_EXTENSIONS, 'html'])}):extension>"
 
 
 @bp.get("/ontology")
@@ -196,10 +147,10 @@ def ontology(extension: str | None = None) -> Response:
     """The ontology: its documentation with a class diagram, or its triples."""
 
     def html():
-        doc = ontology_doc()
+        doc = state().ontology_doc()
         return page("ontology.html", doc=doc, alternates=alternates("/ontology"), local=local_href)[0]
 
-    return document("/ontology", ontology_triples(), extension, html)
+    return document("/ontology", state().ontology_triples(), extension, html)
 
 
 @bp.get("/ontology/<version>")
@@ -212,7 +163,7 @@ def ontology_version(version: str) -> Response:
 
 @bp.get("/ontology.svg")
 def ontology_diagram() -> Response:
-    response = Response(ontology_doc().svg, content_type="image/svg+xml; charset=utf-8")
+    response = Response(state().ontology_doc().svg, content_type="image/svg+xml; charset=utf-8")
     response.add_etag()
     return response.make_conditional(request)
 
@@ -223,9 +174,9 @@ def shapes(extension: str | None = None) -> Response:
     """The SHACL shapes: their documentation, or their triples."""
 
     def html():
-        return page("shapes.html", doc=shapes_doc(), alternates=alternates("/shapes"))[0]
+        return page("shapes.html", doc=state().shapes_doc(), alternates=alternates("/shapes"))[0]
 
-    return document("/shapes", shapes_doc().triples, extension, html)
+    return document("/shapes", state().shapes_doc().triples, extension, html)
 
 
 @bp.get("/graph/<path:name>")
@@ -235,14 +186,14 @@ def named_graph(name: str) -> Response:
     slug, extension = split_extension(name)
     path = f"/graph/{slug}"
     iri = GRAPH + slug
-    kg = state().kg
-    if iri not in kg.graphs:
+    backend = state().backend
+    if iri not in backend.graphs:
         return not_found(iri, path)
     chosen = choose(extension)
-    if isinstance(chosen, Html):
-        return redirect(url_for("download.listing") + "#" + module_name(iri), code=303)
-    triples = sorted_triples(kg.store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
-    response = Response(serialize(triples, chosen.format), content_type=chosen.content_type)
+    if chosen is None:
+        return redirect("/download/#" + module_name(iri), code=303)
+    triples = sorted_triples(backend.quads(iri))
+    response = Response(serialize(triples, chosen.ox_format), content_type=chosen.content_type)
     if not extension:
         response.headers["Vary"] = "Accept"
         response.headers["Content-Location"] = f"{path}.{chosen.extension}"

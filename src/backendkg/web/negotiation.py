@@ -1,75 +1,103 @@
-"""The RDF syntaxes Linked Data is offered in, and content negotiation between them and HTML."""
+"""Content negotiation: one negotiator for /sparql, Linked Data, the downloads and the API.
+
+The ``Accept`` header is parsed by werkzeug. Media-type parameters other than the quality (``charset``,
+``profile`` ...) are set aside before matching: every answer is UTF-8 and no profile changes what is sent, so
+``text/csv; charset=utf-8`` is ``text/csv`` and ``application/ld+json; profile="..."`` is JSON-LD. A missing
+or empty header, or ``*/*``, gets the first offer; 406 is for a header that names nothing offered.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import lru_cache
 
-import pyoxigraph as ox
-from flask import Request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
+from .. import formats
+from ..formats import Choice, Format
 
-@dataclass(frozen=True)
-class RdfMedia:
-    name: str
-    media_type: str
-    extension: str
-    format: ox.RdfFormat
-
-    @property
-    def content_type(self) -> str:
-        return self.media_type + ("; charset=utf-8" if self.media_type.startswith("text/") else "")
-
-
-#: Triple syntaxes, in order of preference when a client accepts several equally (``*/*``: Turtle).
-RDF_MEDIA: tuple[RdfMedia, ...] = (
-    RdfMedia("Turtle", "text/turtle", "ttl", ox.RdfFormat.TURTLE),
-    RdfMedia("JSON-LD", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD),
-    RdfMedia("N-Triples", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES),
-    RdfMedia("RDF/XML", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
-)
-TURTLE = RDF_MEDIA[0]
-BY_EXTENSION = {m.extension: m for m in RDF_MEDIA}
-BY_MEDIA_TYPE = {m.media_type: m for m in RDF_MEDIA}
-#: Other media types clients use for the same syntaxes.
-ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json"}
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-class Html:
-    """Marker for "the client prefers an HTML page"."""
+@lru_cache(maxsize=1024)
+def _accept(header: str) -> MIMEAccept:
+    parsed = parse_accept_header(header, MIMEAccept)
+    return MIMEAccept([(value.split(";", 1)[0].strip().lower(), quality) for value, quality in parsed])
 
 
-HTML = Html()
+def accept(header: str | None) -> MIMEAccept:
+    """The parsed ``Accept`` header, its media types without parameters."""
+    return _accept(header or "")
 
 
-def _html_quality(request: Request) -> float:
-    return max((q for value, q in request.accept_mimetypes if value in HTML_TYPES), default=0)
+def best(header: str | None, offers: Sequence[str]) -> str | None:
+    """The media type of ``offers`` that ``header`` prefers (ties go to the order of ``offers``); the first
+    offer when there is no header; ``None`` when the header accepts none of them."""
+    if not header or not header.strip():
+        return offers[0] if offers else None
+    return _best(header, tuple(offers))
 
 
-def negotiate(request: Request) -> RdfMedia | Html | None:
-    """What to answer ``request`` with: :data:`HTML` when the client names HTML at least as highly as any RDF
-    syntax (browsers), else the RDF syntax it prefers (no ``Accept`` or ``*/*``: Turtle), ``None`` when it
-    accepts none of them."""
-    accept = request.accept_mimetypes
-    if not accept:
-        return TURTLE
-    best = accept.best_match([*BY_MEDIA_TYPE, *ALIASES])
-    html_q = _html_quality(request)
-    if html_q and html_q >= (accept.quality(best) if best else 0):
-        return HTML
-    if best is None:
-        return None
-    return BY_MEDIA_TYPE[ALIASES.get(best, best)]
+@lru_cache(maxsize=1024)
+def _best(header: str, offers: tuple[str, ...]) -> str | None:
+    return _accept(header).best_match(offers) or None
 
 
-def wants_html(request: Request) -> bool:
-    """Whether an error should be an HTML page (browsers) rather than JSON (scripts and RDF clients)."""
-    return _html_quality(request) > 0
+def quality(header: str | None, media_type: str) -> float:
+    """How much ``header`` wants ``media_type`` (0 when it does not name it, wildcards aside)."""
+    return max((q for value, q in accept(header) if value == media_type), default=0)
+
+
+def pick(header: str | None, among: Sequence[Format]) -> Format | None:
+    """The format of ``among`` that ``header`` prefers, counting each format's alias media types."""
+    offers: dict[str, Format] = {}
+    for fmt in among:
+        for media in fmt.media_types:
+            offers.setdefault(media, fmt)
+    chosen = best(header, list(offers))
+    return offers[chosen] if chosen else None
+
+
+def choice(header: str | None) -> Choice:
+    """The formats for a query whose form is not known yet: one for SELECT and ASK, one for CONSTRUCT and
+    DESCRIBE, from the same header (``application/sparql-results+xml, application/rdf+xml`` gives XML
+    results to a SELECT and RDF/XML to a CONSTRUCT)."""
+    if not header or not header.strip():
+        return formats.DEFAULT
+    return _choice(header)
+
+
+@lru_cache(maxsize=1024)
+def _choice(header: str) -> Choice:
+    return Choice(pick(header, formats.TABULAR), pick(header, formats.GRAPH))
+
+
+def wants_html(header: str | None) -> bool:
+    """Whether the client names HTML at all (a browser): errors and listings are then pages."""
+    return any(quality(header, media) > 0 for media in HTML_TYPES)
+
+
+def prefers_html(header: str | None, among: Sequence[Format]) -> bool:
+    """Whether the client names HTML at least as highly as the best of ``among`` (a browser following a
+    link), rather than asking for data (a script, an RDF client, ``*/*``)."""
+    html = max(quality(header, media) for media in HTML_TYPES)
+    if not html:
+        return False
+    chosen = pick(header, among)
+    if chosen is None:
+        return True
+    parsed = accept(header)
+    return html >= max(parsed.quality(media) for media in chosen.media_types)
 
 
 def split_extension(name: str) -> tuple[str, str | None]:
-    """``"backend-developer.ttl"`` -> ``("backend-developer", "ttl")``; names without a known extension unchanged."""
+    """``"backend-developer.ttl"`` -> ``("backend-developer", "ttl")``; a name without a Linked Data extension
+    (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``) comes back as it is."""
     stem, dot, ext = name.rpartition(".")
-    if dot and stem and (ext in BY_EXTENSION or ext == "html"):
+    if dot and stem and (ext in LD_EXTENSIONS or ext == "html"):
         return stem, ext
     return name, None
+
+
+LD_EXTENSIONS: dict[str, Format] = {f.extension: f for f in formats.TRIPLES}

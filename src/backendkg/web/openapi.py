@@ -16,8 +16,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from .. import __version__
+from ..graph.backend import Backend
 from ..graph.search import LabelIndex
-from ..graph.store import KnowledgeGraph
 from ..namespaces import BASE, KINDS
 from ..queries import questions
 from ..queries.named import NamedQuery
@@ -64,7 +64,7 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def _run(kg: KnowledgeGraph, query: NamedQuery, args: dict[str, str]) -> tuple[list[str], list[dict[str, Any]]]:
+def _run(kg: Backend, query: NamedQuery, args: dict[str, str]) -> tuple[list[str], list[dict[str, Any]]]:
     """The variables and plain rows of ``query`` with ``args``; parameters ``args`` lacks stay unbound."""
     values = {}
     for param in query.params:
@@ -82,7 +82,7 @@ def _run(kg: KnowledgeGraph, query: NamedQuery, args: dict[str, str]) -> tuple[l
     return [], [{"triple": str(t)} for t in result]
 
 
-def examples_for(kg: KnowledgeGraph, query: NamedQuery) -> dict[str, str]:
+def examples_for(kg: Backend, query: NamedQuery) -> dict[str, str]:
     """An example value for each parameter of ``query``, taken from the graph."""
     examples = {p.name: v for p, v in ((p, header_examples(query).get(p.name)) for p in query.params) if v}
     for param in query.params:
@@ -360,7 +360,7 @@ def _text_param(name: str, description: str, *, required: bool, example: str | N
     return param
 
 
-def query_operation(kg: KnowledgeGraph, query: NamedQuery, formats: dict[str, str]) -> dict[str, Any]:
+def query_operation(kg: Backend, query: NamedQuery, formats: dict[str, str]) -> dict[str, Any]:
     """The OpenAPI operation that runs ``query``, with examples taken from the graph."""
     examples = examples_for(kg, query)
     parameters = []
@@ -443,7 +443,7 @@ WHERE_EXAMPLE = {
 }
 
 
-def answer_examples(kg: KnowledgeGraph, index: LabelIndex) -> dict[str, Any]:
+def answer_examples(kg: Backend, index: LabelIndex) -> dict[str, Any]:
     """The answers of search and of the questions to their example parameters, from the graph; an example
     whose parameters name nothing in ``kg`` is left out."""
     examples: dict[str, Any] = {
@@ -482,7 +482,7 @@ def answer_examples(kg: KnowledgeGraph, index: LabelIndex) -> dict[str, Any]:
 
 
 def document(
-    kg: KnowledgeGraph,
+    kg: Backend,
     queries: tuple[NamedQuery, ...],
     formats: dict[str, dict[str, str]],
     *,

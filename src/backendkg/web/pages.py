@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, request
 
-from ..namespaces import BASE, PREFIXES
+from ..graph.search import MAX_QUERY_LENGTH
+from ..namespaces import BASE, LD_KINDS, PREFIXES
 from ..queries.named import NamedQuery, library
 from ..queries.params import ParamError, bind, parse_value
-from . import state
-from .html.render import install, page, terms
-from .ld import LD_KINDS
+from .html.render import install, page
+from .state import state
 
 bp = Blueprint("pages", __name__)
 bp.record_once(install)
@@ -95,20 +95,21 @@ def runnable(query: NamedQuery) -> str | None:
 
 def examples() -> list[Example]:
     """The competency questions of the query library that can run as they stand, once per process."""
-    cache = state().cache
-    if "page-examples" not in cache:
+
+    def build() -> list[Example]:
         found = []
         for query in library():
             text = runnable(query)
             if text is not None:
                 found.append(Example(query.name, query.title, query.description, query.form, text))
-        cache["page-examples"] = found
-    return cache["page-examples"]
+        return found
+
+    return state().once("page-examples", build)
 
 
 def members(kind: str) -> list[str]:
     """The IRIs of ``kind`` (``https://w3id.org/backendkg/<kind>/...``) that have a label or a type."""
-    t = terms()
+    t = state().terms()
     prefix = f"{BASE}{kind}/"
     found = {iri for iri in t.labels if iri.startswith(prefix)} | {iri for iri in t.types if iri.startswith(prefix)}
     return sorted(found, key=lambda iri: (t.label(iri).casefold(), iri))
@@ -129,14 +130,14 @@ def home() -> tuple[str, int]:
         counts=counts,
         kind_titles=KIND_TITLES,
         browse=BROWSE,
-        triples=len(state().kg),
+        triples=state().quads(),
     )
 
 
 @bp.get(f"/<any({', '.join(LD_KINDS)}):kind>/")
 def kind_index(kind: str) -> tuple[str, int]:
     """Every concept of one kind, grouped by its most specific class where there are several."""
-    t = terms()
+    t = state().terms()
     iris = members(kind)
     groups: dict[str, list[str]] = {}
     for iri in iris:
@@ -149,10 +150,9 @@ def kind_index(kind: str) -> tuple[str, int]:
 @bp.get("/search")
 def search() -> tuple[str, int]:
     """Ranked label search for people (the suggestions of the search box come from ``/api/search``)."""
-    from .api import MAX_SEARCH_LENGTH, label_index
 
     q = request.args.get("q", "").strip()
-    if len(q) > MAX_SEARCH_LENGTH:
-        abort(400, description=f"The search text must be at most {MAX_SEARCH_LENGTH} characters long.")
-    hits = label_index().search(q, limit=100) if q else []
+    if len(q) > MAX_QUERY_LENGTH:
+        abort(400, description=f"The search text must be at most {MAX_QUERY_LENGTH} characters long.")
+    hits = state().label_index().search(q, limit=100) if q else []
     return page("search.html", search_query=q, hits=hits)

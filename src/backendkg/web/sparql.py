@@ -2,13 +2,13 @@
 
 - ``GET /sparql?query=...``, ``POST`` form (``query=``), ``POST application/sparql-query``;
   ``default-graph-uri`` / ``named-graph-uri`` repeatable; ``format=`` overrides the Accept header.
-- Results negotiated per query form (:mod:`backendkg._formats`); ``Vary: Accept``; strong ETags and 304.
+- Results negotiated per query form (:mod:`backendkg.web.negotiation`); ``Vary: Accept``; strong ETags and
+  304; ``format=`` names a format outright (an unknown name leaves the choice to ``Accept``).
 - Updates in any form: 403. ``GET /sparql`` without a query: the service description (HTML: the page at ``/``).
 - ``GET /.well-known/void``: the VoID description of the dataset, with its linksets.
-- CORS: ``Access-Control-Allow-Origin: *``; preflight requests are answered.
 
-Queries are evaluated through :mod:`backendkg.engine` (checks, deadline, row cap, result cache); a repeated
-GET is answered before routing by :mod:`backendkg._fastpath`.
+Queries are evaluated through :mod:`backendkg.sparql.engine` (checks, deadline, row cap, result cache); a
+repeated GET is answered before routing by :mod:`backendkg.web.fastpath`. CORS is :mod:`backendkg.web.cors`'s.
 """
 
 from __future__ import annotations
@@ -17,57 +17,33 @@ from urllib.parse import parse_qsl, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
-from werkzeug.datastructures import MIMEAccept, MultiDict
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
-from werkzeug.http import parse_accept_header
 
-from .. import formats as _formats
-from ..sparql.engine import NotAcceptable, QueryTooLarge, UpdateForbidden, engine_for
+from .. import formats
+from ..formats import Choice
+from ..sparql.errors import NotAcceptable, QueryTooLarge, UpdateForbidden
 from ..sparql.service import service_description, void_description
-from . import fastpath as _fastpath
-from . import state
+from . import negotiation
+from .fastpath import ENVIRON_KEY
+from .state import state
 
 bp = Blueprint("sparql", __name__)
 
 _METHODS = ("GET", "POST", "OPTIONS")
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": (
-        "ETag, X-Result-Truncated, X-Result-Rows, X-Result-Limit, X-Request-Id, Retry-After"
-    ),
-}
-_PREFLIGHT = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match",
-    "Access-Control-Max-Age": "86400",
-}
 _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 
-# Service description / VoID: RDF syntaxes offered, the default first; HTML goes to the page at /.
-_DESCRIPTION_OFFERS = {
-    "text/turtle": _formats.TURTLE,
-    "application/ld+json": _formats.JSONLD,
-    "application/rdf+xml": _formats.RDFXML,
-    "application/n-triples": _formats.NTRIPLES,
-    "text/html": None,
-    "application/xhtml+xml": None,
-}
-
-
-@bp.record_once
-def _build_engine(setup_state) -> None:
-    engine_for(setup_state.app)
-    _fastpath.install(setup_state.app)
+#: Service description / VoID: the RDF syntaxes offered, the default first; HTML goes to the page at /.
+_DESCRIPTION_FORMATS = (formats.TURTLE, formats.JSONLD, formats.RDFXML, formats.NTRIPLES)
 
 
 @bp.route("/sparql", methods=_METHODS, strict_slashes=False, provide_automatic_options=False)
 def sparql():
     if request.method == "OPTIONS":
-        return Response(status=204, headers=_PREFLIGHT)
-    engine = engine_for()
+        return Response(status=204, headers={"Allow": ", ".join(_METHODS)})
+    engine = state().engine
     if request.method in ("GET", "HEAD"):
         params = _checked(request.args, request.query_string)
         if "update" in params:
@@ -91,21 +67,24 @@ def sparql():
 
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     base_iri = _base_url()
-    etag = engine.etag(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
+    key = engine.key(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
+    etag = engine.etag(key)
     if etag is not None:
         headers["ETag"] = etag
         conditional = request.method in ("GET", "HEAD") and etag in request.headers.get("If-None-Match", "")
         if conditional and request.if_none_match.contains(etag.strip('"')):
             return Response(status=304, headers=headers)
 
-    result = engine.run(text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
+    result = engine.run(
+        text, choice=choice, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri, key=key
+    )
     if result.rows is not None:
         headers["X-Result-Rows"] = str(result.rows)
     if result.truncated:
         headers["X-Result-Truncated"] = "true"
         headers["X-Result-Limit"] = str(engine.row_limit)
     if request.method == "GET" and result.etag is not None:
-        request.environ[_fastpath.ENVIRON_FLAG] = True
+        request.environ[ENVIRON_KEY] = key
     return Response(result.body, status=200, headers=headers, content_type=result.format.content_type)
 
 
@@ -201,16 +180,15 @@ def _utf8_charset() -> None:
         raise BadRequest(f"The query must be UTF-8 encoded; the request says charset={charset}.")
 
 
-def _choice(params: MultiDict) -> _formats.Choice:
+def _choice(params: MultiDict) -> Choice:
+    """The formats ``format=`` names (SPARQLWrapper and others send ``json``, ``xml``, ``turtle``, ``n3``,
+    ``rdf+xml``, ``json-ld`` ... or a media type), else those the Accept header prefers."""
     fmt = params.get("format")
     if fmt:
-        try:
-            return _formats.override(fmt)
-        except KeyError:
-            raise BadRequest(
-                f"Unknown format {fmt!r}; use one of {', '.join(_formats.known_names())} or a media type."
-            ) from None
-    return _formats.negotiate(request.headers.get("Accept"))
+        named = formats.choice_named(fmt)
+        if named is not None:
+            return named
+    return negotiation.choice(request.headers.get("Accept"))
 
 
 _PAGE_OR_RESULTS = ("text/html", "application/sparql-results+json", "application/sparql-results+xml", "text/turtle")
@@ -219,26 +197,28 @@ _PAGE_OR_RESULTS = ("text/html", "application/sparql-results+json", "application
 def _wants_page() -> bool:
     """Whether the Accept header names HTML and prefers it to every result format (as browsers do; a bare
     ``*/*`` does not count)."""
-    accept = request.accept_mimetypes
-    return any(value == "text/html" for value, _ in accept) and accept.best_match(_PAGE_OR_RESULTS) == "text/html"
+    header = request.headers.get("Accept")
+    return negotiation.prefers_html(header, (formats.JSON, formats.XML, formats.TURTLE))
 
 
 def _describe_format():
-    accept = request.headers.get("Accept")
-    if not accept:
-        return _formats.TURTLE
-    match = parse_accept_header(accept, MIMEAccept).best_match(list(_DESCRIPTION_OFFERS))
-    if match is None:
-        offered = ", ".join(m for m, f in _DESCRIPTION_OFFERS.items() if f is not None)
+    """The syntax of the service description or VoID (``None``: HTML, the page at /)."""
+    header = request.headers.get("Accept")
+    if negotiation.prefers_html(header, _DESCRIPTION_FORMATS):
+        return None
+    fmt = negotiation.pick(header, _DESCRIPTION_FORMATS)
+    if fmt is None:
+        offered = ", ".join(f.media_type for f in _DESCRIPTION_FORMATS)
         raise NotAcceptable(f"The description is available as {offered}, or as the page at /.")
-    return _DESCRIPTION_OFFERS[match]
+    return fmt
 
 
 def _description():
     fmt = _describe_format()
     if fmt is None:
         return redirect("/", code=303)
-    body = _cached(("sd", request.host_url, fmt.name), lambda: service_description(_root(), fmt, engine=engine_for()))
+    engine = state().engine
+    body = _cached(("sd", request.host_url, fmt.name), lambda: service_description(_root(), fmt, engine=engine))
     headers = {"Vary": "Accept"}
     return Response(body, status=200, headers=headers, content_type=fmt.content_type)
 
@@ -250,7 +230,7 @@ def void():
         return redirect("/", code=303)
     body = _cached(
         ("void", request.host_url, fmt.name),
-        lambda: void_description(_root(), fmt, engine=engine_for(), version=state().version),
+        lambda: void_description(_root(), fmt, engine=state().engine, version=state().version),
     )
     headers = {"Vary": "Accept"}
     return Response(body, status=200, headers=headers, content_type=fmt.content_type)
@@ -261,18 +241,4 @@ def _root() -> str:
 
 
 def _cached(key: tuple, build):
-    cache = state().cache.setdefault("sparql.descriptions", {})
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = body
-    return body
-
-
-@bp.after_request
-def _cors(response: Response) -> Response:
-    # Errors too: a browser client must be able to read why its query failed.
-    response.headers.update(_CORS)
-    return response
+    return state().memo("sparql.descriptions", key, build)

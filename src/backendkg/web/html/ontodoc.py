@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ...graph.store import KnowledgeGraph
+from ...graph.backend import Backend
 from ...namespaces import BKG, ONTOLOGY, curie
 from .diagram import Edge, Node, render
 from .terms import href
@@ -80,7 +80,7 @@ def _literal_first(values: list[ox.Literal]) -> str:
     return (en or values)[0].value if values else ""
 
 
-def build(kg: KnowledgeGraph) -> OntologyDoc:
+def build(kg: Backend) -> OntologyDoc:
     """The documentation of every ``bkg:`` term in ``kg``."""
     triples: dict[str, list[tuple[str, ox.NamedNode | ox.Literal | ox.BlankNode]]] = defaultdict(list)
     header: dict[str, list[str]] = defaultdict(list)
@@ -155,7 +155,7 @@ def build(kg: KnowledgeGraph) -> OntologyDoc:
     return OntologyDoc(header=dict(header), classes=classes, properties=properties, svg=diagram(classes, properties))
 
 
-def _used_ranges(kg: KnowledgeGraph, prop: str, classes: list[Term]) -> list[str]:
+def _used_ranges(kg: Backend, prop: str, classes: list[Term]) -> list[str]:
     """The most specific ``bkg:`` classes of the objects of ``prop`` in the data."""
     known = {c.iri: c for c in classes}
     rows = kg.select(f"SELECT DISTINCT ?c WHERE {{ ?s <{prop}> ?o . ?o a ?c }}")

@@ -8,8 +8,8 @@ from flask import Flask, render_template
 from flask.blueprints import BlueprintSetupState
 
 from ...namespaces import BASE, curie
-from .. import state
-from .terms import Terms, href, load_terms
+from ..state import state
+from .terms import href
 
 #: The main navigation: (path, label).
 NAV = (
@@ -20,15 +20,6 @@ NAV = (
     ("/ontology", "Ontology"),
     ("/download/", "Downloads"),
 )
-
-
-def terms() -> Terms:
-    """The labels, types and definitions of every term, computed on first use and kept for the process."""
-    st = state()
-    cached = st.cache.get("terms")
-    if cached is None:
-        cached = st.cache["terms"] = load_terms(st.kg)
-    return cached
 
 
 def _is_local(iri: str) -> bool:
@@ -52,4 +43,4 @@ def install(setup: BlueprintSetupState) -> None:
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render ``template`` with the term catalogue and version; returns ``(html, status)``."""
     st = state()
-    return render_template(template, t=terms(), version=st.version, **context), status
+    return render_template(template, t=st.terms(), version=st.version, **context), status

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ...graph.store import KnowledgeGraph
+from ...graph.backend import Backend
 from ...namespaces import BASE, BKG, curie
 
 _LABELS = """
@@ -83,7 +83,7 @@ def href(iri: str) -> str:
     return iri
 
 
-def load_terms(kg: KnowledgeGraph) -> Terms:
+def load_terms(kg: Backend) -> Terms:
     terms = Terms()
     ranks: dict[str, tuple[int, int]] = {}
     def_ranks: dict[str, int] = {}
