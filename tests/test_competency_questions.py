@@ -111,7 +111,7 @@ def test_which_source_says_backend_developers_back_up_files(kg):
         (
             "https://w3id.org/backendkg/source/full-scale-backend-developer",
             "Full Scale: roles and essential skills of a backend developer",
-            "A back-end developer is responsible for:",
+            "Roles of a Backend Developer",
             "backing up and restoring the website files and databases",
         )
     ]
