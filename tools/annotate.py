@@ -45,7 +45,7 @@ BKG = Namespace(BASE + "ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 PASSAGE = BASE + "passage/"
 STATEMENT = BASE + "statement/"
-XSD_NNI = "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 STATEMENTS_MARKER = "# Where each statement comes from."
 PASSAGES_MARKER = "# The passages of the documents that the statements quote."
@@ -55,7 +55,7 @@ PASSAGES_HEADER = f"""{PASSAGES_MARKER}
 # into the snapshot decoded as UTF-8. Written by tools/annotate.py from the quotes of the statements.
 """
 #: Prefixes every file that holds statements or passages declares, besides its own.
-NEEDED_PREFIXES = {"oa": str(OA), "passage": PASSAGE, "xsd": "http://www.w3.org/2001/XMLSchema#"}
+NEEDED_PREFIXES = {"oa": str(OA), "passage": PASSAGE}
 GRADES = {BKG.stated, BKG.inferred, BKG.editorial}
 
 
@@ -137,8 +137,8 @@ class Writer:
     def literal(self, value: Literal) -> str:
         if value.language:
             return f"{self.string(str(value))}@{value.language}"
-        if value.datatype is not None and str(value.datatype) == XSD_NNI:
-            return f"{self.string(str(value))}^^xsd:nonNegativeInteger"
+        if value.datatype is not None and str(value.datatype) == XSD_INTEGER:
+            return str(value)
         return self.string(str(value))
 
     def term(self, value: object) -> str:
@@ -283,8 +283,8 @@ class Annotator:
                 f"    oa:prefix {w.string(p.prefix)} ;\n"
                 f"    oa:suffix {w.string(p.suffix)} .\n\n"
                 f"{position} a oa:TextPositionSelector ;\n"
-                f'    oa:start "{p.start}"^^xsd:nonNegativeInteger ;\n'
-                f'    oa:end "{p.end}"^^xsd:nonNegativeInteger .'
+                f"    oa:start {p.start} ;\n"
+                f"    oa:end {p.end} ."
             )
         return head + "\n\n" + PASSAGES_HEADER + "\n" + "\n\n".join(blocks) + "\n"
 
