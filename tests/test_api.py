@@ -305,7 +305,7 @@ def test_where_stated_endpoint(client):
         "/api/questions/where-stated?subject=API+developer&predicate=bkg:requiresEssentialSkill&object=skill/api-design"
     ).json
     assert [(s["section"], s["source"].removeprefix(BASE)) for s in body["statements"]] == [
-        ("who is Backend Developer", "source/wizardsdev-backend-development")
+        ("Back-End Frameworks and Libraries", "source/wizardsdev-backend-development")
     ]
     assert body["sources"][0]["statements"] == 6
     response = client.get("/api/questions/where-stated?subject=role/api-developer&predicate=not+an+iri")

@@ -590,7 +590,6 @@ def test_cq_backend_developer_skills_as_esco_skills(kg):
         ("technology/rest", "relatedMatch", "69bbd53f-fbb0-4476-b4b2-ef7844464e28"),
         ("technology/ruby", "exactMatch", "0ccdfe98-f845-4598-84a1-3dca66e9d9a3"),
         ("skill/software-architecture", "relatedMatch", "2b7a79e5-84d8-4880-be66-3d9bb05bea17"),
-        ("technology/sql", "exactMatch", "598de5b0-5b58-4ea7-8058-a4bc4d18c742"),
         ("skill/teamwork", "closeMatch", "a5b0cd5c-e13a-4ab3-8d93-4d242adcfb01"),
         ("skill/teamwork", "closeMatch", "60c78287-22eb-4103-9c8c-28deaa460da0"),
         ("technology/version-control-system", "broadMatch", "9d2e926f-53d9-41f5-98f3-19dfaa687f3f"),

@@ -9,6 +9,7 @@ from the one the graph records is a failure.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,3 +234,35 @@ def test_editorial_statements_credit_no_document(kg):
           FILTER EXISTS { ?st dcterms:source|bkg:evidence|bkg:section|bkg:excerpt|bkg:tableRow ?x }
         }""")
     assert bad == []
+
+
+#: Words with which a quote makes a skill or technology desirable rather than core, or names it as an example.
+OPTIONAL_CUES = re.compile(
+    r"\b(preferable|desirable|great addition|nice to have|such as|like|examples?|for instance|e\.g\.|"
+    r"some of the|a few of the)\b",
+    re.IGNORECASE,
+)
+#: Words with which a quote makes a skill or technology desirable rather than core.
+PREFERENCE_CUES = re.compile(r"\b(preferable|desirable|great addition|nice to have|would be)\b", re.IGNORECASE)
+#: Examples offered as alternatives: "such as X or Y", "like X, Y, or Z".
+ALTERNATIVES = re.compile(r"\b(such as|like)\b[^.]*\bor\b", re.IGNORECASE)
+
+
+def graded(kg, predicates: str) -> list[tuple[str, str, str]]:
+    rows = kg.select(f"""
+        SELECT ?st ?object ?excerpt WHERE {{
+          ?st bkg:evidenceGrade bkg:stated ; rdf:predicate ?p ; rdf:object ?object ; bkg:excerpt ?excerpt .
+          VALUES ?p {{ {predicates} }}
+        }}""")
+    return [(r["st"].value, r["object"].value, r["excerpt"].value) for r in rows]
+
+
+def test_essential_and_optional_follow_the_readme_rule(kg):
+    """A stated optional skill or technology has a quote that calls it preferable or desirable or names it as
+    an example; a stated essential one has a quote that does neither call it preferable nor offer it as one of
+    alternatives ("such as X or Y"). Anything else is graded inferred, with a note."""
+    optional = graded(kg, "bkg:requiresOptionalSkill bkg:usesOptionalTechnology")
+    essential = graded(kg, "bkg:requiresEssentialSkill bkg:usesEssentialTechnology")
+    assert optional and essential
+    assert [o for o in optional if not OPTIONAL_CUES.search(o[2])] == []
+    assert [e for e in essential if PREFERENCE_CUES.search(e[2]) or ALTERNATIVES.search(e[2])] == []
