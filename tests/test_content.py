@@ -32,6 +32,14 @@ def test_every_concept_has_one_english_label_a_definition_a_scheme_and_a_source(
     assert problems == []
 
 
+def test_no_two_concepts_share_a_definition(kg):
+    shared = kg.select(
+        "SELECT ?d WHERE { ?a skos:definition ?d . ?b skos:definition ?d "
+        'FILTER(?a != ?b && STRSTARTS(STR(?a), "https://w3id.org/backendkg/")) }'
+    )
+    assert shared == []
+
+
 def test_the_minimum_counts_of_the_content(kg):
     def count(cls: str) -> int:
         return int(

@@ -266,3 +266,16 @@ def test_essential_and_optional_follow_the_readme_rule(kg):
     assert optional and essential
     assert [o for o in optional if not OPTIONAL_CUES.search(o[2])] == []
     assert [e for e in essential if PREFERENCE_CUES.search(e[2]) or ALTERNATIVES.search(e[2])] == []
+
+
+def test_no_two_concepts_share_a_label(kg):
+    """No preferred, alternative or hidden label (ignoring case) belongs to two concepts."""
+    rows = kg.select("""
+        SELECT ?c ?label WHERE {
+          ?c a ?k ; skos:prefLabel|skos:altLabel|skos:hiddenLabel ?label . ?k rdfs:subClassOf* skos:Concept .
+          FILTER(STRSTARTS(STR(?c), "https://w3id.org/backendkg/"))
+        }""")
+    owners: dict[str, set[str]] = {}
+    for row in rows:
+        owners.setdefault(row["label"].value.casefold(), set()).add(row["c"].value)
+    assert {label: sorted(cs) for label, cs in owners.items() if len(cs) > 1} == {}
