@@ -294,7 +294,7 @@ def test_industry_path_endpoint(client):
     assert body["industry"]["iri"] == BASE + "industry/fintech"
     assert names(body["capabilities"], "iri") == ["capability/online-banking", "capability/secure-transactions"]
     assert body["roles"][0]["iri"] == BASE + "role/backend-developer"
-    assert len(body["roles"]) == 10
+    assert len(body["roles"]) == 9
     response = client.get("/api/questions/industry-path?industry=role/backend-developer")
     assert response.status_code == 400
     assert "'industry' must name a Industry" in response.json["description"]

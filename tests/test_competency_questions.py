@@ -121,7 +121,6 @@ def test_backend_specialisations(kg):
         ("API developer", 1, 3),
         ("DevOps developer", 1, 1),
         ("database developer", 3, 4),
-        ("full stack developer", 2, 3),
         ("integration developer", 2, 3),
         ("security developer", 6, 5),
         ("software architect", 2, 4),
