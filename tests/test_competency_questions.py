@@ -90,6 +90,28 @@ def test_backend_technologies_by_kind(kg):
     }
 
 
+def test_skills_and_their_technologies(kg):
+    found = [(skill, tech, int(n)) for _, skill, _, tech, n in rows(kg, "skills-and-their-technologies")]
+    assert found == [
+        ("API design and development", "GraphQL", 1),
+        ("API design and development", "REST", 2),
+        ("API design and development", "SOAP", 1),
+        ("database management", "Microsoft SQL Server", 1),
+        ("database management", "MongoDB", 2),
+        ("database management", "MySQL", 2),
+        ("database management", "Oracle Database", 1),
+        ("database management", "PostgreSQL", 1),
+        ("server management", "Apache HTTP Server", 1),
+        ("server management", "Microsoft IIS", 1),
+        ("server management", "Nginx", 1),
+        ("server-side programming", ".NET", 1),
+        ("server-side programming", "Java", 2),
+        ("server-side programming", "PHP", 1),
+        ("server-side programming", "Python", 2),
+        ("server-side programming", "Ruby", 1),
+    ]
+
+
 def test_industries_relying_on_secure_transactions(kg):
     assert column(kg, "industries-relying-on-secure-transactions", 1) == ["e-commerce", "fintech"]
 
