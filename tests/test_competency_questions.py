@@ -83,6 +83,7 @@ def test_backend_technologies_by_kind(kg):
         "version control system": {("version control system", "optional")},
         "web server": {
             ("Apache HTTP Server", "optional"),
+            ("HTTP server", "optional"),
             ("Microsoft IIS", "optional"),
             ("Nginx", "optional"),
             ("application server", "optional"),
@@ -109,6 +110,15 @@ def test_skills_and_their_technologies(kg):
         ("server-side programming", "PHP", 1),
         ("server-side programming", "Python", 2),
         ("server-side programming", "Ruby", 1),
+    ]
+
+
+def test_industry_demands(kg):
+    assert [(industry, benefit) for _, industry, _, benefit in rows(kg, "industry-demands")] == [
+        ("fintech", "reliability"),
+        ("fintech", "security"),
+        ("healthtech", "reliability"),
+        ("healthtech", "security"),
     ]
 
 
@@ -171,6 +181,7 @@ def test_backend_essential_soft_skills(kg):
         "passion for learning",
         "problem solving",
         "teamwork",
+        "understanding business goals",
     ]
 
 
@@ -204,6 +215,7 @@ def test_industry_needs(kg):
             "capability:product catalogue management",
             "capability:secure transaction processing",
             "capability:shopping cart",
+            "capability:smooth buying experience",
             "role:backend developer",
         },
         "enterprise software": {
@@ -233,6 +245,7 @@ def test_benefits_and_how_they_are_delivered(kg):
     for benefit, responsibility in rows(kg, "benefits-and-how-they-are-delivered"):
         delivered.setdefault(benefit, set()).add(responsibility)
     assert delivered == {
+        "consistent experience across devices": {"creating and managing databases"},
         "efficient data management": {"creating and managing databases"},
         "integration": {
             "designing and building APIs",
@@ -246,6 +259,7 @@ def test_benefits_and_how_they_are_delivered(kg):
             "performance optimisation",
             "streamlining database queries",
         },
+        "remembered user preferences": {"creating and managing databases"},
         "responsive user experience": {"server-side processing"},
         "scalability": {"building scalable architectures"},
         "security": {
@@ -254,6 +268,7 @@ def test_benefits_and_how_they_are_delivered(kg):
             "implementing encryption",
             "implementing security measures",
         },
+        "working business logic": {"implementing business logic"},
     }
 
 
@@ -271,9 +286,10 @@ def test_performance_optimisation_techniques(kg):
 
 
 def test_web_servers(kg):
-    found = {label: set(others.split(", ")) for _, label, others in rows(kg, "web-servers")}
+    found = {label: set(others.split(", ")) if others else set() for _, label, others in rows(kg, "web-servers")}
     assert found == {
         "Apache HTTP Server": {"Apache", "httpd"},
+        "HTTP server": set(),
         "Microsoft IIS": {"IIS", "IIS servers", "Internet Information Services"},
         "Nginx": {"NGINX", "engine x"},
         "application server": {"app server"},
@@ -300,8 +316,8 @@ def test_source_documents(kg):
 def test_concepts_per_source_covers_every_document_and_scheme(kg):
     counts = {(doc, scheme): int(n) for doc, scheme, n in rows(kg, "concepts-per-source")}
     assert counts[("Glossary: Backend Developer", "backendkg industries")] == 5
-    assert counts[("Glossary: Backend Developer", "backendkg application capabilities")] == 15
-    assert counts[("WorldTeams: Backend Developer", "backendkg benefits")] == 6
+    assert counts[("Glossary: Backend Developer", "backendkg application capabilities")] == 16
+    assert counts[("WorldTeams: Backend Developer", "backendkg benefits")] == 9
     assert counts[("Full Scale: roles and essential skills of a backend developer", "backendkg traits")] == 2
     assert counts[("Wizardsdev: What is Backend Development? Skills, Salary and Roles", "backendkg traits")] == 7
     assert len({doc for doc, _ in counts}) == 4

@@ -35,14 +35,14 @@ def test_skill_gap_ranks_roles_by_weighted_coverage(kg):
     ranked = [(short(f.role.iri), f.score, f.covered_weight, f.total_weight) for f in fits]
     # api developer: api-design (essential) of api-design only; integration developer: two of its three
     # essentials (middleware missing); web services developer: one of three essentials; the backend
-    # developer: 20 essential skills, 4 essential technologies, 4 optional skills, 25 optional technologies
-    # (2 x 24 + 29 = 77), covered: api-design, systems-integration, relational database (PostgreSQL
+    # developer: 21 essential skills, 4 essential technologies, 4 optional skills, 26 optional technologies
+    # (2 x 25 + 30 = 80), covered: api-design, systems-integration, relational database (PostgreSQL
     # implements it), PostgreSQL (optional) = 2 + 2 + 2 + 1.
     assert ranked[:4] == [
         ("role/api-developer", 1.0, 2, 2),
         ("role/integration-developer", 0.6667, 4, 6),
         ("role/web-services-developer", 0.3333, 2, 6),
-        ("role/backend-developer", 0.0909, 7, 77),
+        ("role/backend-developer", 0.0875, 7, 80),
     ]
     assert [(r[0], r[1]) for r in ranked[4:]] == [
         ("role/database-developer", 0.0),
@@ -62,8 +62,8 @@ def test_skill_gap_lists_what_is_missing_per_role_by_level(kg):
     assert iris(integration["missing"]["essential"]) == ["technology/middleware", "skill/systems-integration"]
     assert integration["missing"]["optional"] == []
     backend = fits["role/backend-developer"].as_dict()
-    assert len(backend["missing"]["essential"]) == 23
-    assert len(backend["missing"]["optional"]) == 29
+    assert len(backend["missing"]["essential"]) == 24
+    assert len(backend["missing"]["optional"]) == 30
     assert "technology/postgresql" in iris(backend["missing"]["optional"])
     assert "skill/ai-assisted-development" in iris(backend["missing"]["optional"])
 
@@ -142,7 +142,7 @@ def test_industry_path_gives_roles_their_skills_and_capabilities(kg):
         "role/web-services-developer",
     ]
     assert {r["via"] for k, r in roles.items() if k != "role/backend-developer"} == {BASE + "role/backend-developer"}
-    assert len(roles["role/backend-developer"]["skills"]["essential"]) == 20
+    assert len(roles["role/backend-developer"]["skills"]["essential"]) == 21
     assert len(roles["role/backend-developer"]["skills"]["optional"]) == 4
     assert sorted(iris(roles["role/database-developer"]["skills"]["essential"])) == [
         "skill/database-design",
