@@ -296,6 +296,59 @@ def test_web_servers(kg):
     }
 
 
+def test_facts_on_inference_or_editorial_judgement(kg):
+    found = rows(kg, "facts-on-inference-or-editorial-judgement")
+    short = {
+        (s.rsplit("/", 1)[1], p.rsplit("#", 1)[1], o.rsplit("/", 1)[1].rsplit("#", 1)[-1], grade): (docs, note)
+        for s, _, p, o, _, grade, docs, note in found
+    }
+    counts: dict[tuple[str, str], int] = {}
+    for _, predicate, _, grade in short:
+        counts[(grade, predicate)] = counts.get((grade, predicate), 0) + 1
+    assert counts == {
+        ("editorial", "broader"): 22,
+        ("editorial", "builtOn"): 5,
+        ("editorial", "implementsModel"): 5,
+        ("editorial", "deliveredBy"): 2,
+        ("editorial", "related"): 1,
+        ("inferred", "broader"): 11,
+        ("inferred", "hasTrait"): 7,
+        ("inferred", "usesOptionalTechnology"): 6,
+        ("inferred", "reliesOn"): 4,
+        ("inferred", "requiresOptionalSkill"): 3,
+        ("inferred", "deliveredBy"): 2,
+        ("inferred", "related"): 2,
+        ("inferred", "type"): 2,
+        ("inferred", "specialises"): 1,
+        ("inferred", "collaboratesWith"): 1,
+        ("inferred", "hasResponsibility"): 1,
+    }
+    docs, note = short[("django", "builtOn", "python", "editorial")]
+    assert not docs and "pairs none of them" in note
+    docs, note = short[("backend-developer", "hasTrait", "investigative", "inferred")]
+    assert docs == "https://w3id.org/backendkg/source/wizardsdev-backend-development" and "front-end" in note
+    docs, _ = short[("full-stack-developer", "related", "backend-developer", "inferred")]
+    assert sorted(docs.split()) == [
+        "https://w3id.org/backendkg/source/wizardsdev-backend-development",
+        "https://w3id.org/backendkg/source/worldteams-backend-developer",
+    ]
+    # A fact that some document states is not among them, whatever else supports it.
+    assert not any(k[:3] == ("backend-developer", "usesOptionalTechnology", "rest") for k in short)
+    assert not any(k[:3] == ("backend-developer", "requiresEssentialSkill", "problem-solving") for k in short)
+
+
+def test_where_stated_gives_the_grade_quote_and_note(kg):
+    query = get("where-stated").text.replace("?_subject_iri", "<https://w3id.org/backendkg/technology/django>")
+    result = kg.query(query.replace("?__predicate_iri", "bkg:builtOn").replace("?__object_iri", "tech:python"))
+    [row] = list(result)
+    assert row["grade"].value == "editorial" and row["source"] is None and row["quote"] is None
+    assert "general knowledge" in row["note"].value
+    query = get("where-stated").text.replace("?_subject_iri", "<https://w3id.org/backendkg/technology/microsoft-iis>")
+    [row] = list(kg.query(query.replace("?__predicate_iri", "rdf:type").replace("?__object_iri", "bkg:WebServer")))
+    assert row["grade"].value == "stated" and row["section"].value == "Servers"
+    assert "II Servers" in row["quote"].value and "IIS servers" in row["excerpt"].value
+
+
 def test_source_documents(kg):
     found = {row[1]: row[2:] for row in rows(kg, "source-documents")}
     assert set(found) == {
