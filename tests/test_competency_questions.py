@@ -338,15 +338,18 @@ def test_facts_on_inference_or_editorial_judgement(kg):
 
 
 def test_where_stated_gives_the_grade_quote_and_note(kg):
-    query = get("where-stated").text.replace("?_subject_iri", "<https://w3id.org/backendkg/technology/django>")
-    result = kg.query(query.replace("?__predicate_iri", "bkg:builtOn").replace("?__object_iri", "tech:python"))
-    [row] = list(result)
-    assert row["grade"].value == "editorial" and row["source"] is None and row["quote"] is None
-    assert "general knowledge" in row["note"].value
-    query = get("where-stated").text.replace("?_subject_iri", "<https://w3id.org/backendkg/technology/microsoft-iis>")
-    [row] = list(kg.query(query.replace("?__predicate_iri", "rdf:type").replace("?__object_iri", "bkg:WebServer")))
-    assert row["grade"].value == "stated" and row["section"].value == "Servers"
+    def where(subject: str, predicate: str, obj: str) -> list:
+        query = get("where-stated").text.replace("?_subject_iri", subject)
+        return list(kg.query(query.replace("?__predicate_iri", predicate).replace("?__object_iri", obj)))
+
+    [row] = where("tech:microsoft-iis", "rdf:type", "bkg:WebServer")
+    assert row["grade"].value == "stated" and row["section"].value == "Servers" and row["note"] is None
     assert "II Servers" in row["quote"].value and "IIS servers" in row["excerpt"].value
+    [row] = where("role:backend-developer", "bkg:hasTrait", "trait:investigative")
+    assert row["grade"].value == "inferred" and "no stated antecedent" in row["note"].value
+    assert row["quote"].value.startswith("They tend to be investigative individuals")
+    # No document says Django is built on Python: the triple is editorial and no document is given for it.
+    assert where("tech:django", "bkg:builtOn", "tech:python") == []
 
 
 def test_source_documents(kg):
