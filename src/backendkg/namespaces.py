@@ -21,6 +21,7 @@ KINDS = (
     "benefit",
     "source",
     "statement",
+    "passage",
     "scheme",
 )
 #: First path segments of content IRIs answered as Linked Data: the kinds of concepts, the linksets of
@@ -41,9 +42,11 @@ PREFIXES: dict[str, str] = {
     "benefit": BASE + "benefit/",
     "source": BASE + "source/",
     "stmt": BASE + "statement/",
+    "passage": BASE + "passage/",
     "scheme": BASE + "scheme/",
     "graph": GRAPH,
     "dcterms": "http://purl.org/dc/terms/",
+    "oa": "http://www.w3.org/ns/oa#",
     "owl": "http://www.w3.org/2002/07/owl#",
     "prov": "http://www.w3.org/ns/prov#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
