@@ -13,8 +13,8 @@ import time
 import pytest
 
 from backendkg import __version__
-from backendkg.web import state as _app_state
 from backendkg.web import create_app
+from backendkg.web import state as _app_state
 
 ALL = "SELECT * WHERE { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

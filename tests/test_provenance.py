@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from backendkg import _shacl_checks
+from backendkg.validation import checks as _shacl_checks
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from backendkg.cli.serve import QUERY_PROCESSES
-from backendkg.web import state as _app_state
 from backendkg.web import create_app
+from backendkg.web import state as _app_state
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

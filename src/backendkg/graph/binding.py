@@ -86,5 +86,3 @@ def query_form(text: str) -> str:
     and comments (``SELECT`` when none is found: the store's own error then says what is wrong)."""
     form = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _mask(text), re.IGNORECASE)
     return form.group(1).upper() if form else "SELECT"
-
-
