@@ -72,7 +72,10 @@ def bind(text: str, values: Mapping[str, Term | Sequence[Term]]) -> str:
             single[var] = terms
         else:
             blocks.append(f"VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}")
-    if single:
+    if len(single) == 1:
+        ((var, term),) = single.items()
+        blocks.insert(0, f"VALUES ?{var} {{ {term} }}")
+    elif single:
         names = " ".join(f"?{v}" for v in single)
         row = " ".join(str(t) for t in single.values())
         blocks.insert(0, f"VALUES ({names}) {{ ({row}) }}")

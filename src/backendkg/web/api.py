@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, NotFound
 
 from ..graph.search import MAX_QUERY_LENGTH
-from ..namespaces import BKG, KINDS
+from ..namespaces import BKG, KINDS, PREFIXES
 from ..queries import questions
 from ..queries.named import NamedQuery, library
 from ..queries.params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_args, parse_iri, plain
@@ -188,8 +188,9 @@ def named_query(name: str):
     chosen = negotiate(formats)
     result = run(query, request.args)
     media = formats[chosen]
-    if isinstance(result, ox.QueryTriples):
-        body = result.serialize(format=GRAPH_FORMATS[chosen][1])
+    if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):  # triples, from either backend
+        fmt = GRAPH_FORMATS[chosen][1]
+        body = ox.serialize(list(result), format=fmt, prefixes=PREFIXES if fmt is ox.RdfFormat.TURTLE else None)
     elif chosen == "json":
         body = json.dumps(plain_results(result), ensure_ascii=False).encode()
     else:

@@ -88,8 +88,9 @@ def runnable(query: NamedQuery) -> str | None:
             body = bind(body, values)
         except ValueError:
             return None
-        # One binding per line, at the top of the WHERE group, where a reader changes it.
-        body = body.replace(" VALUES ?_", "\n  VALUES ?_").replace("} \n", "}\n")
+        # The bindings on a line of their own, at the top of the WHERE group, where a reader changes them.
+        body = body.replace(" VALUES ?_", "\n  VALUES ?_").replace(" VALUES (?_", "\n  VALUES (?_")
+        body = body.replace("} \n", "}\n")
     return _prologue_for(body) + body
 
 
