@@ -45,6 +45,7 @@ once per answer.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -75,6 +76,9 @@ from .errors import (
 
 __all__ = ["Engine", "Result", "finish"]
 
+# A line's comment; text that is nothing but comments and white space holds no query (and is not an update
+# either, though SPARQL Update allows an empty request).
+_COMMENT = re.compile(r"#[^\n]*")
 #: Graph formats written with the backendkg prefixes declared.
 _PREFIXED = (formats.TURTLE, formats.TRIG, formats.N3)
 
@@ -260,7 +264,7 @@ class Engine:
             raise QueryTooLarge(
                 f"The query is {size} bytes long; this endpoint accepts at most {self.max_query_bytes} bytes."
             )
-        if not text.strip():
+        if not _COMMENT.sub("", text).strip():
             raise EmptyQuery()
         try:
             return guard.inspect(text)
