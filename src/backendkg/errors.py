@@ -52,13 +52,6 @@ class NotAcceptable(Problem):
     description = "None of the accepted media types is available."
 
 
-class NotImplementedHere(Problem):
-    """What this server cannot do in its present configuration (for example without the embedded store)."""
-
-    code = 501
-    description = "This server cannot do that in its present configuration."
-
-
 class BadGateway(Problem):
     code = 502
     description = "The upstream SPARQL endpoint gave an answer that cannot be used."

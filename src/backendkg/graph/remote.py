@@ -37,7 +37,7 @@ from collections.abc import Iterator, Sequence
 import pyoxigraph as ox
 
 from .. import __version__
-from ..errors import BadGateway, BadRequest, GatewayTimeout, NotImplementedHere, Problem
+from ..errors import BadGateway, BadRequest, GatewayTimeout, Problem
 from ..namespaces import GRAPH, sparql_prologue
 from .answers import Answer, Canonical, canonical
 from .backend import Queries, Term
@@ -245,12 +245,3 @@ def connect(url: str, *, timeout: float = 10.0, check: bool = True) -> RemoteGra
         except Problem as exc:
             raise RemoteError(f"{url} does not answer SPARQL queries: {exc.description}") from None
     return graph
-
-
-class LocalStoreRequired(NotImplementedHere):
-    """What needs the files the embedded store was loaded from, asked of a remote graph."""
-
-    description = (
-        "This resource is built from the files of the embedded store, and this server forwards queries to a "
-        "remote SPARQL endpoint instead (backendkg serve --remote)."
-    )
