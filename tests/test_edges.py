@@ -244,3 +244,49 @@ def test_service_is_refused_by_the_cli_and_the_endpoint_with_no_outbound_request
         assert listener.connections == 0
     finally:
         listener.close()
+
+
+# -- headers that keep the pages safe -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/role/backend-developer", "/ontology", "/download/", "/search?q=api"])
+def test_html_answers_carry_a_content_security_policy(live_server, path):
+    status, headers, _ = fetch(live_server + path, accept="text/html")
+    assert status == 200 and headers.get_content_type() == "text/html"
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_data_answers_are_not_sniffed(live_server):
+    status, headers, _ = fetch(sparql(live_server, SELECT))
+    assert status == 200 and headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in headers
+
+
+def test_a_second_server_on_a_port_in_use_exits_naming_the_port(live_server):
+    import subprocess
+    import sys
+
+    port = urllib.parse.urlsplit(live_server).port
+    done = subprocess.run(
+        [sys.executable, "-m", "backendkg", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert f"127.0.0.1:{port}" in done.stderr
+    assert fetch(live_server + "/health")[0] == 200
+
+
+def test_server_rendered_links_are_only_http(app):
+    from backendkg.web.html.terms import href
+
+    assert href("https://w3id.org/backendkg/role/backend-developer") == "/role/backend-developer"
+    assert href("https://example.org/x") == "https://example.org/x"
+    for iri in ("javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd"):
+        assert href(iri) is None

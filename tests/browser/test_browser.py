@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 import pytest
 from click.testing import CliRunner
@@ -184,3 +185,21 @@ def test_the_keyboard_alone_runs_an_example(page):
     page.keyboard.press("Enter")
     page.locator("#result-body table", has_text="Django").wait_for()
     assert "query=" in page.url
+
+
+def test_a_shared_link_with_a_javascript_iri_renders_it_inert(page):
+    fired = []
+    page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
+    query = (
+        "SELECT ?link WHERE { VALUES ?link { <javascript:alert(1)> <data:text/html,x> <vbscript:msgbox(1)> "
+        "<https://example.org/ok> } }"
+    )
+    page.goto("/?" + urllib.parse.urlencode({"query": query}))
+    page.locator("#result-body table", has_text="javascript:alert(1)").wait_for()
+    table = page.locator("#result-body table")
+    assert table.locator('a[href^="javascript:"], a[href^="data:"], a[href^="vbscript:"]').count() == 0
+    assert table.locator('a[href="https://example.org/ok"]').count() == 1
+    table.get_by_text("javascript:alert(1)").click()
+    page.wait_for_timeout(200)
+    assert fired == []
+    assert page.url.startswith("http")

@@ -37,14 +37,26 @@ def request(
     headers: Mapping[str, str] | None = None,
     timeout: float = 30.0,
 ) -> Reply:
-    """One request on a fresh connection; raises ``OSError`` (including timeouts) or ``http.client`` errors."""
+    """One request on a fresh connection; raises ``OSError`` (including timeouts) or ``http.client`` errors.
+
+    A server may answer (413, 405 ...) and close the connection before it has read a large body; as curl does,
+    the answer it sent is read even though sending the rest of the body failed."""
     parts = urlsplit(base)
     target = path + ("?" + urlencode(params) if params else "")
     started = time.perf_counter()
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
-        conn.request(method, target, body=body, headers=dict(headers or {}))
-        response = conn.getresponse()
+        try:
+            conn.request(method, target, body=body, headers=dict(headers or {}))
+        except (BrokenPipeError, ConnectionResetError) as unsent:
+            if body is None:
+                raise
+            try:
+                response = conn.getresponse()
+            except (OSError, http.client.HTTPException):
+                raise unsent from None
+        else:
+            response = conn.getresponse()
         data = response.read()
         found = {k.lower(): v for k, v in response.getheaders()}
         return Reply(response.status, found, data, time.perf_counter() - started)

@@ -128,7 +128,7 @@ def test_the_client_of_a_killed_query_process_gets_a_json_error_and_the_next_que
     assert reply.header("retry-after") == "1"
     error = json.loads(reply.body)
     assert error["code"] == 503 and error["name"] == "Service Unavailable"
-    assert "stopped before answering" in error["description"] and "replaced" in error["description"]
+    assert "stopped before it answered" in error["description"] and "taken its place" in error["description"]
     # The worker goes on serving; its zygote has forked a fresh query process in place of the dead one.
     assert server.worker_pids() == workers
     now = _wait_for_query_processes(workers)

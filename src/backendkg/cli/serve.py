@@ -54,12 +54,23 @@ def _start_loading(paths: list[Path]) -> Future:
     return loading
 
 
+class PortInUse(Exception):
+    """Something already listens on the port asked for."""
+
+
 def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
-    """The port to listen on. granian's workers each bind their own listener with ``SO_REUSEPORT``; for port 0
-    a socket bound (not listening) to a free port holds that port for them until the server stops."""
-    if port != 0:
-        return port, None
+    """The port to listen on. granian's workers each bind their own listener with ``SO_REUSEPORT``, which would
+    let a second server share a port a first one serves; so a port asked for is first bound without it, and
+    :class:`PortInUse` is raised when that fails. For port 0 a socket bound (not listening) to a free port
+    holds that port for the workers until the server stops."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if port != 0:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        return port, None
     holder = socket.socket(family, socket.SOCK_STREAM)
     holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     holder.bind((host, 0))
@@ -180,6 +191,11 @@ def serve(
     """
     if remote and data:
         raise click.UsageError("--remote and --data exclude each other.")
+    try:
+        port, holder = _reserve_port(host, port)
+    except PortInUse as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     loading = None if remote else _start_loading(list(data))
 
     # Imported while the data is parsed, on the other processor, rather than after: the application and
@@ -221,7 +237,6 @@ def serve(
             sys.exit(1)
 
     engine = state(app).engine  # built by create_app, so that every worker inherits it
-    port, holder = _reserve_port(host, port)
     server = granian_server(host=host, port=port, workers=workers or default_workers(), timeout=engine.timeout)
     shown = f"[{host}]" if ":" in host else host
 

@@ -196,6 +196,8 @@ def load_into(store: ox.Store, paths: Iterable[Path], *, root: Path = ONTOLOGY_D
         if not path.is_file():
             raise LoadError(path, "no such file" if not path.exists() else "not a regular file")
         base_iri = path.resolve().as_uri()
+        if fmt is ox.RdfFormat.RDF_XML:
+            _refuse_entity_declarations(path)
         try:
             if fmt.supports_datasets:
                 # Streamed: the file's default-graph triples go to the file's graph, named graphs stay.
@@ -218,6 +220,27 @@ def load_into(store: ox.Store, paths: Iterable[Path], *, root: Path = ONTOLOGY_D
             ) from None
         loaded.append(GraphFile(path, graph, fmt))
     return loaded
+
+
+_ENTITY = b"<!ENTITY"
+
+
+def _refuse_entity_declarations(path: Path) -> None:
+    """Refuse an RDF/XML file that declares XML entities: their expansion (the "billion laughs") turns a file of
+    a kilobyte into gigabytes of text, and RDF/XML written for sharing has no use for them."""
+    tail = b""
+    try:
+        with path.open("rb") as data:
+            while chunk := data.read(1 << 16):
+                if _ENTITY in tail + chunk:
+                    raise LoadError(
+                        path,
+                        "the RDF/XML declares XML entities (<!ENTITY ...>), which are refused: their expansion "
+                        "can make a small file take gigabytes; write the values out instead",
+                    )
+                tail = chunk[-(len(_ENTITY) - 1) :]
+    except OSError as exc:
+        raise LoadError(path, exc.strerror or str(exc)) from None
 
 
 def _position(exc: SyntaxError) -> tuple[int | None, int | None]:

@@ -16,7 +16,7 @@ from ..graph.backend import Backend
 from ..graph.remote import connect
 from ..graph.store import KnowledgeGraph, load
 from ..sparql.engine import Engine
-from . import api, cors, download, fastpath, health, ld, observability, pages, ratelimit, sparql
+from . import api, cors, download, fastpath, health, ld, observability, pages, ratelimit, security, sparql
 from .errors import register_error_handlers
 from .state import EXTENSION, AppState, state
 
@@ -85,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
     observability.install(app)
     ratelimit.install(app)
     cors.install(app)
+    security.install(app)
     fastpath.install(app)
     return app
 

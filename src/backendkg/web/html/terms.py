@@ -76,11 +76,14 @@ class Terms:
         return max(own, key=lambda t: (self.depth(t), t), default=None)
 
 
-def href(iri: str) -> str:
-    """Where ``iri`` is looked up from a page of this server: backendkg IRIs locally, others as they are."""
+def href(iri: str) -> str | None:
+    """Where ``iri`` is looked up from a page of this server: backendkg IRIs locally, other ``http(s)`` IRIs as
+    they are; ``None`` (no link) for any other scheme, such as ``javascript:`` or ``data:``."""
     if iri.startswith(BASE):
         return "/" + iri[len(BASE) :]
-    return iri
+    if iri.lower().startswith(("http://", "https://")):
+        return iri
+    return None
 
 
 def load_terms(kg: Backend) -> Terms:

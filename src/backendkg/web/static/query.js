@@ -31,16 +31,19 @@
     return best ? best + ":" + iri.slice(prefixes[best].length) : iri;
   }
 
+  // Only http(s) IRIs become links: a javascript:, data: or vbscript: IRI in a result is shown as text.
   function href(iri) {
-    return iri.startsWith(BASE) ? "/" + iri.slice(BASE.length) : iri;
+    if (iri.startsWith(BASE)) return "/" + iri.slice(BASE.length);
+    return /^https?:\/\//i.test(iri) ? iri : null;
   }
 
   function cell(term) {
     const td = document.createElement("td");
     if (!term) return td;
     if (term.type === "uri") {
-      const a = document.createElement("a");
-      a.href = href(term.value);
+      const target = href(term.value);
+      const a = document.createElement(target ? "a" : "span");
+      if (target) a.href = target;
       a.textContent = curie(term.value);
       a.title = term.value;
       td.appendChild(a);
