@@ -615,7 +615,7 @@ def _listed(gap: str) -> bool:
     return 0 < len(gap) <= 12 and _LIST_GAP.fullmatch(gap) is not None
 
 
-_NEXT_NAME = re.compile(r"[ \t]+([A-Z][\w.-]*)")
+_NEXT_NAME = re.compile(r"[^\S\r\n]+([A-Z][\w.-]*)")
 
 
 def _other_product(text: str, end: int, own: frozenset[str]) -> bool:
