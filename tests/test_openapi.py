@@ -36,7 +36,7 @@ def test_document_is_built_once_per_process(app):
     assert client.get("/api/openapi.json").get_data(as_text=True) == cached
 
 
-def test_one_operation_per_served_query_plus_search_and_questions(doc):
+def test_one_operation_per_served_query_plus_search_questions_and_extract(doc):
     paths = set(doc["paths"])
     assert {f"/api/queries/{q.name}" for q in served_queries()} <= paths
     assert {
@@ -48,9 +48,11 @@ def test_one_operation_per_served_query_plus_search_and_questions(doc):
         "/api/questions/compare-roles",
         "/api/questions/industry-path",
         "/api/questions/where-stated",
+        "/api/extract",
     } <= paths
-    assert len(paths) == len(served_queries()) + 8
-    operation_ids = [op["get"]["operationId"] for op in doc["paths"].values()]
+    assert len(paths) == len(served_queries()) + 9
+    assert set(doc["paths"]["/api/extract"]) == {"post"}
+    operation_ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))
 
 
@@ -160,3 +162,21 @@ def test_document_of_another_graph_is_valid_and_leaves_out_examples_it_cannot_gi
     assert "example" not in compare["application/json"]
     industry = other["paths"]["/api/questions/industry-path"]["get"]["responses"]["200"]["content"]
     assert industry["application/json"]["example"]["industry"]["iri"].endswith("/industry/fintech")
+
+
+def test_extract_takes_json_or_plain_text_and_its_example_is_the_answer(client, doc):
+    operation = doc["paths"]["/api/extract"]["post"]
+    content = operation["requestBody"]["content"]
+    assert set(content) == {"application/json", "text/plain"}
+    assert content["application/json"]["schema"]["required"] == ["text"]
+    assert set(operation["responses"]) == {"200", "400", "413", "415"}
+    example = operation["responses"]["200"]["content"]["application/json"]["example"]
+    jsonschema.validate(example, resolve(doc, {"$ref": "#/components/schemas/Extraction"}))
+    assert example["concepts"] and example["roles"]
+    assert client.post("/api/extract", json=content["application/json"]["example"]).json == example
+    plain = client.post("/api/extract", data=content["text/plain"]["example"], content_type="text/plain")
+    assert plain.json == example
+    jsonschema.validate(
+        client.post("/api/extract", data=b"{", content_type="application/json").json,
+        resolve(doc, {"$ref": "#/components/schemas/Error"}),
+    )

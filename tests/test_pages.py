@@ -114,6 +114,19 @@ def test_front_page_lists_the_roles_and_the_editor_is_labelled(client, kg):
     assert page.find("textarea", id="query", name="query")
 
 
+def test_front_page_has_the_text_to_concepts_panel_with_its_own_script(client):
+    text = client.get("/", headers=BROWSER).get_data(as_text=True)
+    page = Page(text)
+    assert page.find("label", **{"for": "extract-text"})
+    [box] = page.find("textarea", id="extract-text")
+    assert int(box["maxlength"]) > 0
+    assert "/static/extract.js" in page.loads
+    scripts = [a for t, a in page.tags if t == "script"]
+    assert all(a.get("src") or a.get("type") == "application/json" for a in scripts), "no inline scripts"
+    [sample] = page.find("button", id="extract-sample")
+    assert client.post("/api/extract", data=sample["data-sample"], content_type="text/plain").json["concepts"]
+
+
 def test_kind_index_groups_technologies_by_kind(client):
     text = client.get("/technology/", headers=BROWSER).get_data(as_text=True)
     assert "Database management system" in text

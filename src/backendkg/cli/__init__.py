@@ -6,6 +6,7 @@ import click
 
 from .. import __version__
 from .export import export
+from .extract import extract_command
 from .links import links_command
 from .query import query
 from .serve import serve
@@ -23,7 +24,7 @@ def cli() -> None:
     """
 
 
-for command in (validate_command, links_command, serve, query, stats, export):
+for command in (validate_command, links_command, serve, query, stats, export, extract_command):
     cli.add_command(command)
 
 

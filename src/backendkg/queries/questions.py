@@ -135,36 +135,80 @@ def implied(kg: Backend, held: Iterable[str]) -> set[str]:
     return held | {row["implied"].value for row in kg.select(text)}
 
 
-def skill_gap(kg: Backend, held: Iterable[str], *, weights: dict[str, int] | None = None) -> list[RoleFit]:
+_ALL_IMPLIED = """
+SELECT DISTINCT ?held ?implied WHERE {
+  ?held bkg:implementsModel ?model . ?model bkg:implementsModel* ?implied .
+  FILTER(isIRI(?held) && isIRI(?implied))
+}
+"""
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What every role requires (essential or optional skills and technologies), and what having a concept
+    implies, read from the graph once (:meth:`from_graph`) and matched against any number of held sets."""
+
+    roles: dict[str, Item]
+    items: dict[str, Item]
+    #: (role, item) to ``essential`` or ``optional``.
+    levels: dict[tuple[str, str], str]
+    #: A concept to what having it implies (the database models a database management system implements).
+    implies: dict[str, frozenset[str]]
+
+    @classmethod
+    def from_graph(cls, kg: Backend) -> Requirements:
+        levels: dict[tuple[str, str], str] = {}
+        roles: dict[str, Item] = {}
+        items: dict[str, Item] = {}
+        for row in kg.select(_REQUIREMENTS):
+            role, item = row["role"].value, row["item"].value
+            roles.setdefault(role, _item(role, row.get("roleLabel")))
+            items.setdefault(item, _item(item, row.get("itemLabel")))
+            level = "essential" if row["property"].value.rsplit("#", 1)[-1] in _ESSENTIAL else "optional"
+            if levels.get((role, item)) != "essential":
+                levels[(role, item)] = level
+        implies: dict[str, set[str]] = {}
+        for row in kg.select(_ALL_IMPLIED):
+            implies.setdefault(row["held"].value, set()).add(row["implied"].value)
+        return cls(roles, items, levels, {k: frozenset(v) for k, v in implies.items()})
+
+    def implied(self, held: Iterable[str]) -> set[str]:
+        """``held`` with what having them implies."""
+        have = set(held)
+        return have.union(*(self.implies.get(iri, ()) for iri in list(have)))
+
+    def fit(self, held: Iterable[str], *, weights: dict[str, int] | None = None) -> list[RoleFit]:
+        """Every role with requirements, ranked by how much of it ``held`` covers (see :func:`skill_gap`)."""
+        weights = weights or WEIGHTS
+        have = self.implied(held)
+        fits = {role: RoleFit(item) for role, item in self.roles.items()}
+        ordered = sorted(self.levels.items(), key=lambda kv: (kv[0][0], self.items[kv[0][1]].label.lower()))
+        for (role, iri), level in ordered:
+            fit = fits[role]
+            fit.total_weight += weights[level]
+            if iri in have:
+                fit.covered_weight += weights[level]
+                fit.covered[level].append(self.items[iri])
+            else:
+                fit.missing[level].append(self.items[iri])
+        return sorted(fits.values(), key=lambda f: (-f.score, -f.covered_weight, f.role.label.lower(), f.role.iri))
+
+
+def skill_gap(
+    kg: Backend,
+    held: Iterable[str],
+    *,
+    weights: dict[str, int] | None = None,
+    requirements: Requirements | None = None,
+) -> list[RoleFit]:
     """Every role with requirements, ranked by how much of it ``held`` (skill and technology IRIs) covers.
 
     A requirement counts ``weights["essential"]`` (default 2) when essential and ``weights["optional"]``
     (default 1) otherwise; the score is the covered weight over the total weight. Having a database
     management system also covers the database models it implements. Roles with equal scores are ranked by
-    covered weight, then by label.
+    covered weight, then by label. ``requirements``: the roles' requirements already read from ``kg``.
     """
-    weights = weights or WEIGHTS
-    have = implied(kg, held)
-    levels: dict[tuple[str, str], str] = {}
-    roles: dict[str, Item] = {}
-    items: dict[str, Item] = {}
-    for row in kg.select(_REQUIREMENTS):
-        role, item = row["role"].value, row["item"].value
-        roles.setdefault(role, _item(role, row.get("roleLabel")))
-        items.setdefault(item, _item(item, row.get("itemLabel")))
-        level = "essential" if row["property"].value.rsplit("#", 1)[-1] in _ESSENTIAL else "optional"
-        if levels.get((role, item)) != "essential":
-            levels[(role, item)] = level
-    fits = {role: RoleFit(item) for role, item in roles.items()}
-    for (role, iri), level in sorted(levels.items(), key=lambda kv: (kv[0][0], items[kv[0][1]].label.lower())):
-        fit = fits[role]
-        fit.total_weight += weights[level]
-        if iri in have:
-            fit.covered_weight += weights[level]
-            fit.covered[level].append(items[iri])
-        else:
-            fit.missing[level].append(items[iri])
-    return sorted(fits.values(), key=lambda f: (-f.score, -f.covered_weight, f.role.label.lower(), f.role.iri))
+    return (requirements or Requirements.from_graph(kg)).fit(held, weights=weights)
 
 
 def skill_gap_answer(kg: Backend, held: Iterable[str], *, limit: int | None = None) -> dict:

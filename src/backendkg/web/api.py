@@ -1,4 +1,5 @@
-"""``/api``: label search, the named queries of the query library, the questions, and their OpenAPI document."""
+"""``/api``: label search, the named queries of the query library, the questions, concepts in a text
+(``POST /api/extract``), and their OpenAPI document."""
 
 from __future__ import annotations
 
@@ -6,8 +7,16 @@ import json
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest, InternalServerError, NotAcceptable, NotFound
+from werkzeug.exceptions import (
+    BadRequest,
+    InternalServerError,
+    NotAcceptable,
+    NotFound,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
 
+from ..graph.extract import MAX_TEXT_LENGTH
 from ..graph.search import MAX_QUERY_LENGTH
 from ..namespaces import BKG, KINDS, PREFIXES
 from ..queries import questions
@@ -140,6 +149,7 @@ def index():
             "openapi": url_for("api.openapi_document"),
             "search": url_for("api.search"),
             "queries": url_for("api.list_queries"),
+            "extract": url_for("api.extract"),
             "questions": {
                 "skill-gap": url_for("api.skill_gap"),
                 "compare-roles": url_for("api.compare_roles"),
@@ -157,7 +167,10 @@ def openapi_document():
     def build() -> str:
         queries = served_queries()
         formats = {q.name: formats_for(q) for q in queries}
-        return openapi.dumps(openapi.document(state().backend, queries, formats, index=state().label_index()))
+        document = openapi.document(
+            state().backend, queries, formats, index=state().label_index(), extractor=state().extractor()
+        )
+        return openapi.dumps(document)
 
     return Response(state().once("openapi", build), mimetype="application/json")
 
@@ -309,3 +322,61 @@ def where_stated():
     predicate = iri_arg("predicate", required=False)
     obj = concept_arg("object", required=False)
     return jsonify(questions.where_stated(state().backend, subject, predicate, obj))
+
+
+# From text to concepts -------------------------------------------------------------------------------------
+
+#: Most bytes of a request body ``POST /api/extract`` reads: a text at the length limit with every character
+#: escaped in JSON (a character outside the Basic Multilingual Plane is 12 bytes as a surrogate pair).
+MAX_EXTRACT_BODY = 12 * MAX_TEXT_LENGTH + 1024
+EXTRACT_TYPES = ("application/json", "text/plain")
+_UTF8 = ("utf-8", "utf8", "us-ascii", "ascii")
+
+
+def posted_text() -> str:
+    """The text of a ``POST /api/extract``: a ``text/plain`` body, or the ``text`` string of a JSON object.
+
+    415 for another content type or a charset other than UTF-8; 413 for a body over
+    :data:`MAX_EXTRACT_BODY` bytes (refused before it is read when its length is declared) or a text over
+    the length limit; 400 for a body that is not UTF-8, not JSON, or not an object with a ``text`` string.
+    """
+    mimetype = request.mimetype
+    if mimetype not in EXTRACT_TYPES:
+        given = f"Content-Type {mimetype!r} is not accepted here" if mimetype else "The request has no Content-Type"
+        raise UnsupportedMediaType(f'{given}; send text/plain, or application/json as {{"text": "..."}}.')
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.strip().lower().replace("_", "-") not in _UTF8:
+        raise UnsupportedMediaType(f"The body must be UTF-8 encoded; the request says charset={charset}.")
+    too_large = f"The body is larger than the {MAX_EXTRACT_BODY:,} bytes accepted here."
+    length = request.content_length
+    if length is not None and length > MAX_EXTRACT_BODY:
+        raise RequestEntityTooLarge(too_large)
+    body = request.stream.read(MAX_EXTRACT_BODY + 1)
+    if len(body) > MAX_EXTRACT_BODY:
+        raise RequestEntityTooLarge(too_large)
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The body is not valid UTF-8 (byte {exc.start}).") from None
+    if mimetype == "text/plain":
+        text = decoded
+    else:
+        try:
+            document = json.loads(decoded)
+        except (ValueError, RecursionError) as exc:
+            raise BadRequest(f"The body is not JSON: {exc}"[:300]) from None
+        if not isinstance(document, dict) or not isinstance(document.get("text"), str):
+            raise BadRequest('The JSON body must be an object with a "text" string: {"text": "..."}.')
+        text = document["text"]
+    if len(text) > MAX_TEXT_LENGTH:
+        raise RequestEntityTooLarge(
+            f"The text is {len(text):,} characters long; at most {MAX_TEXT_LENGTH:,} are accepted."
+        )
+    return text
+
+
+@bp.post("/extract")
+def extract():
+    """The concepts a text names (with the offsets of each mention and their links to other vocabularies),
+    and the roles they fit best, with what each is missing."""
+    return jsonify(state().extractor().answer(posted_text()))

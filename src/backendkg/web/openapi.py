@@ -17,9 +17,11 @@ import pyoxigraph as ox
 
 from .. import __version__
 from ..graph.backend import Backend
+from ..graph.extract import MAX_TEXT_LENGTH
 from ..graph.search import LabelIndex
 from ..namespaces import BASE, KINDS
 from ..queries import questions
+from ..queries.extraction import SAMPLE_TEXT, Extractor
 from ..queries.named import NamedQuery
 from ..queries.params import DESCRIPTIONS, MAX_VALUE_LENGTH, ParamError, bind, parse_iri, parse_value, plain
 
@@ -248,6 +250,91 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "Extraction": {
+        "type": "object",
+        "required": ["concepts", "roles"],
+        "properties": {
+            "concepts": {
+                "type": "array",
+                "description": "Each concept the text names, once, in order of first mention.",
+                "items": {
+                    "type": "object",
+                    "required": ["iri", "label", "kind", "mentions", "links"],
+                    "properties": {
+                        "iri": {"type": "string"},
+                        "label": {"type": "string"},
+                        "kind": {"type": ["string", "null"]},
+                        "mentions": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "description": "Where the text names the concept: `text` is the text's "
+                                "characters from `start` to `end` (end excluded).",
+                                "required": ["start", "end", "text"],
+                                "properties": {
+                                    "start": {"type": "integer", "minimum": 0},
+                                    "end": {"type": "integer", "minimum": 1},
+                                    "text": {"type": "string", "minLength": 1},
+                                },
+                            },
+                        },
+                        "links": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["vocabulary", "iri", "relation"],
+                                "properties": {
+                                    "vocabulary": {"enum": ["esco", "isco", "onet", "wikidata"]},
+                                    "iri": {"type": "string"},
+                                    "relation": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "roles": {
+                "type": "array",
+                "description": "The roles the concepts fit, best first.",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "iri",
+                        "label",
+                        "score",
+                        "coverage",
+                        "named",
+                        "matched",
+                        "missing_essential",
+                        "missing_optional",
+                    ],
+                    "properties": {
+                        "iri": {"type": "string"},
+                        "label": {"type": "string"},
+                        "score": {"type": "number", "minimum": 0, "maximum": 1},
+                        "coverage": {"type": "number", "minimum": 0, "maximum": 1},
+                        "named": {"type": "boolean"},
+                        "matched": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["iri", "label", "kind", "level"],
+                                "properties": {
+                                    "iri": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "kind": {"type": ["string", "null"]},
+                                    "level": {"enum": ["essential", "optional"]},
+                                },
+                            },
+                        },
+                        "missing_essential": _ITEMS,
+                        "missing_optional": _ITEMS,
+                    },
+                },
+            },
+        },
+    },
     "RoleComparison": {
         "type": "object",
         "required": ["role", "other", "skill", "technology", "responsibility"],
@@ -436,6 +523,7 @@ SEARCH_EXAMPLE = {"q": "postgres", "limit": 5}
 SKILL_GAP_EXAMPLE = {"have": ["Python", "SQL", "skill/api-design"], "limit": 2}
 COMPARE_EXAMPLE = {"role": "integration developer", "other_role": "role/web-services-developer"}
 INDUSTRY_EXAMPLE = {"industry": "fintech"}
+EXTRACT_EXAMPLE = SAMPLE_TEXT
 WHERE_EXAMPLE = {
     "subject": "role/api-developer",
     "predicate": "bkg:requiresEssentialSkill",
@@ -481,15 +569,53 @@ def answer_examples(kg: Backend, index: LabelIndex) -> dict[str, Any]:
     return examples
 
 
+def _extract_operation(extractor: Extractor) -> dict[str, Any]:
+    """The operation of ``POST /api/extract``, with the answer to its example text from ``extractor``."""
+    text = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
+    return {
+        "operationId": "extract",
+        "summary": "Which concepts and roles does a text name?",
+        "description": "The concepts (roles, skills, technologies, responsibilities, industries ...) a text "
+        "such as a job ad, a CV or a course outline names by their preferred, alternative or hidden labels, "
+        "each with the character offsets of its mentions and its links to ESCO, ISCO-08, O*NET-SOC and "
+        "Wikidata; and the roles they fit, ranked by the share of each role's requirements they cover "
+        "(essential ones weigh 2, optional ones 1) averaged with whether the text names the role, with what "
+        f"each role is missing. The text may be at most {MAX_TEXT_LENGTH:,} characters long.",
+        "tags": ["extract"],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["text"],
+                        "properties": {"text": {**text, "description": "The text to read."}},
+                    },
+                    "example": {"text": EXTRACT_EXAMPLE},
+                },
+                "text/plain": {"schema": text, "example": EXTRACT_EXAMPLE},
+            },
+        },
+        "responses": {
+            "200": _json("Extraction", "The concepts and the roles.", extractor.answer(EXTRACT_EXAMPLE)),
+            "400": _error("The body is not UTF-8, not JSON, or not an object with a `text` string."),
+            "413": _error(f"The body or the text is too large (the text may have {MAX_TEXT_LENGTH:,} characters)."),
+            "415": _error("The body is neither `text/plain` nor `application/json`, or not UTF-8."),
+        },
+    }
+
+
 def document(
     kg: Backend,
     queries: tuple[NamedQuery, ...],
     formats: dict[str, dict[str, str]],
     *,
     index: LabelIndex | None = None,
+    extractor: Extractor | None = None,
 ) -> dict:
     """The OpenAPI 3.1 document of ``/api`` for the named ``queries`` (``formats``: query name to its
-    ``?format=`` names and media types), with examples from ``kg`` (``index``: its label index)."""
+    ``?format=`` names and media types), with examples from ``kg`` (``index``: its label index;
+    ``extractor``: its matcher and the roles' requirements)."""
     answers = answer_examples(kg, index or LabelIndex.from_graph(kg))
     paths: dict[str, Any] = {
         "/api/search": {
@@ -530,6 +656,7 @@ def document(
                 },
             }
         },
+        "/api/extract": {"post": _extract_operation(extractor or Extractor.from_graph(kg))},
         "/api/queries": {
             "get": {
                 "operationId": "list_queries",
@@ -550,11 +677,12 @@ def document(
                             "application/json": {
                                 "schema": {
                                     "type": "object",
-                                    "required": ["openapi", "search", "queries", "questions"],
+                                    "required": ["openapi", "search", "queries", "extract", "questions"],
                                     "properties": {
                                         "openapi": {"type": "string"},
                                         "search": {"type": "string"},
                                         "queries": {"type": "string"},
+                                        "extract": {"type": "string"},
                                         "questions": {"type": "object", "additionalProperties": {"type": "string"}},
                                     },
                                 }
@@ -697,10 +825,13 @@ def document(
         "info": {
             "title": "backendkg API",
             "version": __version__,
-            "summary": "Named queries, label search and answers about the knowledge graph of backend development.",
+            "summary": "Named queries, label search, concepts found in text and answers about the knowledge graph of "
+            "backend development.",
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },
-        "tags": [{"name": n} for n in dict.fromkeys(["search", "named queries", "questions", "meta", *tags])],
+        "tags": [
+            {"name": n} for n in dict.fromkeys(["search", "named queries", "questions", "extract", "meta", *tags])
+        ],
         "paths": paths,
         "components": {"schemas": SCHEMAS},
     }

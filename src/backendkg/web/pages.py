@@ -1,4 +1,5 @@
-"""The pages for people: ``/`` (query editor, examples, browse), the index of each kind, and ``/search``."""
+"""The pages for people: ``/`` (query editor, examples, the panel that reads a text, browse), the index of
+each kind, and ``/search``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, request
 
+from ..graph.extract import MAX_TEXT_LENGTH
 from ..graph.search import MAX_QUERY_LENGTH
 from ..namespaces import BASE, LD_KINDS, PREFIXES
+from ..queries.extraction import SAMPLE_TEXT
 from ..queries.named import NamedQuery, library
 from ..queries.params import ParamError, bind, parse_value
 from .html.render import install, page
@@ -132,6 +135,8 @@ def home() -> tuple[str, int]:
         kind_titles=KIND_TITLES,
         browse=BROWSE,
         triples=state().quads(),
+        extract_sample=SAMPLE_TEXT,
+        extract_max=MAX_TEXT_LENGTH,
     )
 
 

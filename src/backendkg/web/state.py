@@ -25,6 +25,7 @@ from ..graph.dumps import build as build_dumps
 from ..graph.export import sorted_triples
 from ..graph.search import LabelIndex
 from ..namespaces import BKG, GRAPH, ONTOLOGY
+from ..queries.extraction import Extractor
 from ..sparql.engine import Engine
 from .html.ontodoc import OntologyDoc
 from .html.ontodoc import build as build_ontology_doc
@@ -85,6 +86,10 @@ class AppState:
 
     def label_index(self) -> LabelIndex:
         return self.once("label-index", lambda: LabelIndex.from_graph(self.backend))
+
+    def extractor(self) -> Extractor:
+        """The phrase matcher of the graph's labels and the roles' requirements, for ``POST /api/extract``."""
+        return self.once("extractor", lambda: Extractor.from_graph(self.backend))
 
     def terms(self) -> Terms:
         """The labels, types and definitions of every term, for the pages."""
