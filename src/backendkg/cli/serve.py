@@ -32,10 +32,14 @@ from .common import data_option
 
 DEFAULT_PORT = 8000
 #: Threads per worker that run the application: requests one worker answers at once.
-WORKER_THREADS = 5
+WORKER_THREADS = 8
 #: Query processes per worker: queries one worker evaluates at once (the other threads answer from the
 #: caches, serve pages and downloads, or wait for a query process).
 QUERY_PROCESSES = 4
+#: Queries one worker lets wait for a free query process; one more gets 503 ("busy") at once. With
+#: ``QUERY_PROCESSES`` evaluating and these waiting, two of the ``WORKER_THREADS`` are always free for what
+#: evaluates no user query (``/health``, pages, downloads), however many queries come at once.
+QUERIES_WAITING = 2
 
 
 def default_workers() -> int:
@@ -82,7 +86,7 @@ def _worker_loader(app: Any, recycle_bytes: int):
 
     def load(*_: Any) -> Any:
         # In a freshly forked worker, before granian starts its threads.
-        state(app).engine.start_processes(QUERY_PROCESSES, recycle_bytes=recycle_bytes)
+        state(app).engine.start_processes(QUERY_PROCESSES, recycle_bytes=recycle_bytes, max_waiting=QUERIES_WAITING)
         return app
 
     return load

@@ -70,6 +70,7 @@ from .errors import (
     QueryTimeout,
     QueryTooLarge,
     QueryWorkerLost,
+    ServerBusy,
     UnsupportedFunction,
     UpdateForbidden,
 )
@@ -213,13 +214,18 @@ class Engine:
 
     # -- query processes ----------------------------------------------------------------------------------
 
-    def start_processes(self, count: int, *, recycle_bytes: int | None = processes.RECYCLE_BYTES) -> None:
+    def start_processes(
+        self, count: int, *, recycle_bytes: int | None = processes.RECYCLE_BYTES, max_waiting: int | None = None
+    ) -> None:
         """Evaluate from now on in ``count`` query processes forked from this one
         (:mod:`backendkg.sparql.processes`); call it before this process starts threads. ``recycle_bytes``:
-        replace a query process whose private memory passes it. Nothing happens for a backend whose answers
-        are not cacheable (a remote endpoint): forwarding a query costs no CPU worth isolating."""
+        replace a query process whose private memory passes it; ``max_waiting``: queries that may wait for a
+        free one (more get 503 at once, see :mod:`backendkg.sparql.processes`). Nothing happens for a backend
+        whose answers are not cacheable (a remote endpoint): forwarding a query costs no CPU worth isolating."""
         if self.fingerprint is not None and self.processes is None:
-            self.processes = processes.QueryProcesses(count, self._answer, recycle_bytes=recycle_bytes)
+            self.processes = processes.QueryProcesses(
+                count, self._answer, recycle_bytes=recycle_bytes, max_waiting=max_waiting
+            )
 
     def stop_processes(self) -> None:
         if self.processes is not None:
@@ -358,6 +364,8 @@ class Engine:
             ) from None
         except processes.Lost:
             raise QueryWorkerLost() from None
+        except processes.Busy:
+            raise ServerBusy() from None
         if self.cache is not None:
             result = replace(result, etag=self.etag(key))
             self.cache.put(key, result)

@@ -8,6 +8,7 @@
 - a call of a function the engine does not know -> :class:`UnsupportedFunction` (400), naming it;
 - past the deadline -> :class:`QueryTimeout` (503);
 - the query process died before answering -> :class:`QueryWorkerLost` (503, ``Retry-After``);
+- every query process busy and the queue in front of them full -> :class:`ServerBusy` (503, ``Retry-After``);
 - no acceptable format for the query form -> :class:`NotAcceptable` (406);
 - the store failed while evaluating -> :class:`QueryFailed` (500), with the store's message.
 """
@@ -25,6 +26,7 @@ __all__ = [
     "QueryTimeout",
     "QueryTooLarge",
     "QueryWorkerLost",
+    "ServerBusy",
     "UnsupportedFunction",
     "UpdateForbidden",
 ]
@@ -71,3 +73,13 @@ class QueryFailed(Problem):
     """Evaluation stopped with an error of the store's own, not one of the query's syntax."""
 
     code = 500
+
+
+class ServerBusy(ServiceUnavailable):
+    description = (
+        "The server is busy: every query process is evaluating a query and the queue in front of them is full. "
+        "Try again in a moment."
+    )
+
+    def __init__(self, description: str | None = None):
+        super().__init__(description, headers={"Retry-After": "1"})

@@ -68,7 +68,12 @@ class Overrun(Exception):
 
 
 class Lost(Exception):
-    """The query process stopped before it answered (or none was free to ask)."""
+    """The query process stopped before it answered."""
+
+
+class Busy(Exception):
+    """Every query process was evaluating, and as many queries as may wait were waiting already (or none
+    became free before the query's deadline)."""
 
 
 def _die_with(parent: int) -> None:
@@ -209,11 +214,25 @@ class _Member:
 class QueryProcesses:
     """``count`` query processes, each lent to one request at a time, replaced when they die or grow."""
 
-    def __init__(self, count: int, handle: Callable[[Any], Any], *, recycle_bytes: int | None = RECYCLE_BYTES):
+    def __init__(
+        self,
+        count: int,
+        handle: Callable[[Any], Any],
+        *,
+        recycle_bytes: int | None = RECYCLE_BYTES,
+        max_waiting: int | None = None,
+    ):
         """Fork the zygote, then ``count`` query processes that answer messages with ``handle(message)`` (its
         return value or the exception it raises goes back, pickled). Call it before this process starts
-        threads. ``recycle_bytes``: replace a query process whose private memory passes it (``None``: never)."""
+        threads. ``recycle_bytes``: replace a query process whose private memory passes it (``None``: never).
+        ``max_waiting``: how many queries may wait for a free query process at once (default ``count``); one
+        more is refused at once with :class:`Busy`."""
         self.count = count
+        self.max_waiting = count if max_waiting is None else max_waiting
+        #: Queries waiting for a free query process now.
+        self.waiting = 0
+        #: Queries refused because the queue was full, or because no process came free before their deadline.
+        self.refused = 0
         #: Query processes replaced so far (killed at a deadline, dead, or grown past ``recycle_bytes``).
         self.replaced = 0
         # Last in, first out: the query process that answered last, whose copies of the graph's pages are the
@@ -274,12 +293,13 @@ class QueryProcesses:
         """Send ``message`` to an idle query process and return its answer, or raise the exception it raised.
 
         Raises :class:`Overrun` (the process was killed) after ``timeout`` seconds, :class:`Lost` when the
-        process died before answering, or when no query process became free within ``timeout``."""
+        process died before answering, :class:`Busy` at once when every process is busy and ``max_waiting``
+        queries wait already, or when no query process became free within ``timeout``."""
         deadline = time.monotonic() + timeout
         try:
-            member = self.idle.get(timeout=timeout)
+            member = self.idle.get_nowait()
         except queue.Empty:
-            raise Lost() from None
+            member = self._wait_for_one(timeout)
         try:
             member.conn.send(message)
             if not member.conn.poll(max(deadline - time.monotonic(), 0.0)):
@@ -296,6 +316,22 @@ class QueryProcesses:
         if ok:
             return value
         raise value
+
+    def _wait_for_one(self, timeout: float) -> _Member:
+        with self._lock:
+            if self.waiting >= self.max_waiting:
+                self.refused += 1
+                raise Busy()
+            self.waiting += 1
+        try:
+            return self.idle.get(timeout=timeout)
+        except queue.Empty:
+            with self._lock:
+                self.refused += 1
+            raise Busy() from None
+        finally:
+            with self._lock:
+                self.waiting -= 1
 
     def stop(self) -> None:
         """Kill every query process and the zygote (the worker is leaving)."""
