@@ -81,12 +81,14 @@ def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
     return holder.getsockname()[1], holder
 
 
-def _worker_loader(app: Any, recycle_bytes: int):
+def _worker_loader(app: Any, recycle_bytes: int, memory_limit: int):
     from ..web import state
 
     def load(*_: Any) -> Any:
         # In a freshly forked worker, before granian starts its threads.
-        state(app).engine.start_processes(QUERY_PROCESSES, recycle_bytes=recycle_bytes, max_waiting=QUERIES_WAITING)
+        state(app).engine.start_processes(
+            QUERY_PROCESSES, recycle_bytes=recycle_bytes, max_waiting=QUERIES_WAITING, memory_limit=memory_limit
+        )
         return app
 
     return load
@@ -160,6 +162,15 @@ def granian_server(*, host: str, port: int, workers: int, timeout: float) -> Any
     envvar="BACKENDKG_QUERY_MEMORY",
     help="Replace a query process once its own memory (pages of the graph it copied, and more) passes MIB.",
 )
+@click.option(
+    "--query-memory-limit",
+    metavar="MIB",
+    type=click.IntRange(16),
+    default=1024,
+    show_default=True,
+    envvar="BACKENDKG_QUERY_MEMORY_LIMIT",
+    help="Memory one query may use while it runs; past it the query is stopped with a 507 that says so.",
+)
 @click.option("--strict", is_flag=True, default=False, help="Refuse to start when the data fails the SHACL shapes.")
 @data_option(
     help="RDF files to serve instead of the shipped graph (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)."
@@ -184,6 +195,7 @@ def serve(
     max_query_bytes: int | None,
     rate_limit: str | None,
     query_memory: int,
+    query_memory_limit: int,
     strict: bool,
     data: tuple[Path, ...],
     remote: str | None,
@@ -254,7 +266,7 @@ def serve(
     gc.collect()
     gc.freeze()
     try:
-        server.serve(target_loader=_worker_loader(app, query_memory * 1024 * 1024), wrap_loader=False)
+        server.serve(target_loader=_worker_loader(app, query_memory << 20, query_memory_limit << 20), wrap_loader=False)
     finally:
         if holder is not None:
             with contextlib.suppress(OSError):

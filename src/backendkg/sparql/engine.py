@@ -65,6 +65,7 @@ from .errors import (
     EmptyQuery,
     NotAcceptable,
     QueryFailed,
+    QueryOverMemory,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
@@ -215,16 +216,22 @@ class Engine:
     # -- query processes ----------------------------------------------------------------------------------
 
     def start_processes(
-        self, count: int, *, recycle_bytes: int | None = processes.RECYCLE_BYTES, max_waiting: int | None = None
+        self,
+        count: int,
+        *,
+        recycle_bytes: int | None = processes.RECYCLE_BYTES,
+        max_waiting: int | None = None,
+        memory_limit: int | None = processes.MEMORY_LIMIT,
     ) -> None:
         """Evaluate from now on in ``count`` query processes forked from this one
         (:mod:`backendkg.sparql.processes`); call it before this process starts threads. ``recycle_bytes``:
         replace a query process whose private memory passes it; ``max_waiting``: queries that may wait for a
-        free one (more get 503 at once, see :mod:`backendkg.sparql.processes`). Nothing happens for a backend
+        free one (more get 503 at once, see :mod:`backendkg.sparql.processes`); ``memory_limit``: bytes a
+        query may add to its process while it runs (past them: 507). Nothing happens for a backend
         whose answers are not cacheable (a remote endpoint): forwarding a query costs no CPU worth isolating."""
         if self.fingerprint is not None and self.processes is None:
             self.processes = processes.QueryProcesses(
-                count, self._answer, recycle_bytes=recycle_bytes, max_waiting=max_waiting
+                count, self._answer, recycle_bytes=recycle_bytes, max_waiting=max_waiting, memory_limit=memory_limit
             )
 
     def stop_processes(self) -> None:
@@ -366,6 +373,12 @@ class Engine:
             raise QueryWorkerLost() from None
         except processes.Busy:
             raise ServerBusy() from None
+        except processes.OverMemory:
+            limit = self.processes.memory_limit if self.processes is not None else 0
+            raise QueryOverMemory(
+                f"The query needed more than the {(limit or 0) >> 20} MiB of memory a query may use here "
+                "(backendkg serve --query-memory-limit) and was stopped. Narrow it down or add a LIMIT."
+            ) from None
         if self.cache is not None:
             result = replace(result, etag=self.etag(key))
             self.cache.put(key, result)

@@ -9,6 +9,7 @@
 - past the deadline -> :class:`QueryTimeout` (503);
 - the query process died before answering -> :class:`QueryWorkerLost` (503, ``Retry-After``);
 - every query process busy and the queue in front of them full -> :class:`ServerBusy` (503, ``Retry-After``);
+- past the memory a query may use -> :class:`QueryOverMemory` (507), naming the limit;
 - no acceptable format for the query form -> :class:`NotAcceptable` (406);
 - the store failed while evaluating -> :class:`QueryFailed` (500), with the store's message.
 """
@@ -21,6 +22,7 @@ __all__ = [
     "EmptyQuery",
     "NotAcceptable",
     "QueryFailed",
+    "QueryOverMemory",
     "QueryRefused",
     "QuerySyntaxError",
     "QueryTimeout",
@@ -83,3 +85,8 @@ class ServerBusy(ServiceUnavailable):
 
     def __init__(self, description: str | None = None):
         super().__init__(description, headers={"Retry-After": "1"})
+
+
+class QueryOverMemory(Problem):
+    code = 507
+    description = "The query needed more memory than a query may use here and was stopped."

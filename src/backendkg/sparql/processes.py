@@ -56,6 +56,13 @@ RECYCLE_BYTES = 256 * 1024 * 1024
 CHECK_AFTER = 0.02
 CHECK_EVERY = 64
 _PID = struct.Struct("i")
+#: Memory a query may use while it runs (``backendkg serve --query-memory-limit``): its query process is
+#: watched while the query runs and killed past this many bytes over what it held when the query began.
+MEMORY_LIMIT = 1024 * 1024 * 1024
+#: How often (seconds) a running query's memory is read: at the fastest growth seen (about 1.2 GB/s for a
+#: sort of a cross product) a query can pass the limit by some 60 MB before it is stopped.
+WATCH_EVERY = 0.05
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 #: What a query process sends first, once it has set itself up (death signal, OOM score, signal handlers): the
 #: worker lends it out only after that, so no query runs in a process that is not yet what it should be.
 READY = b"ready"
@@ -69,6 +76,10 @@ class Overrun(Exception):
 
 class Lost(Exception):
     """The query process stopped before it answered."""
+
+
+class OverMemory(Exception):
+    """The query process grew past the memory a query may use while it evaluated; it was killed."""
 
 
 class Busy(Exception):
@@ -97,6 +108,16 @@ def _first_to_go_when_out_of_memory() -> None:
     client a 503 and is replaced, rather than a worker, which drops its connections."""
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("500")
+
+
+def resident_bytes(pid: int) -> int:
+    """The resident memory of a process (its own pages and those it shares), in bytes; 0 if unknown. Cheap:
+    one small read of ``/proc/PID/statm``."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def private_bytes(pid: int | str = "self") -> int:
@@ -221,13 +242,16 @@ class QueryProcesses:
         *,
         recycle_bytes: int | None = RECYCLE_BYTES,
         max_waiting: int | None = None,
+        memory_limit: int | None = MEMORY_LIMIT,
     ):
         """Fork the zygote, then ``count`` query processes that answer messages with ``handle(message)`` (its
         return value or the exception it raises goes back, pickled). Call it before this process starts
         threads. ``recycle_bytes``: replace a query process whose private memory passes it (``None``: never).
         ``max_waiting``: how many queries may wait for a free query process at once (default ``count``); one
-        more is refused at once with :class:`Busy`."""
+        more is refused at once with :class:`Busy`. ``memory_limit``: bytes a query may add to its process
+        while it runs (``None``: no limit); past them the process is killed and :class:`OverMemory` raised."""
         self.count = count
+        self.memory_limit = memory_limit
         self.max_waiting = count if max_waiting is None else max_waiting
         #: Queries waiting for a free query process now.
         self.waiting = 0
@@ -302,9 +326,10 @@ class QueryProcesses:
             member = self._wait_for_one(timeout)
         try:
             member.conn.send(message)
-            if not member.conn.poll(max(deadline - time.monotonic(), 0.0)):
+            answered = self._watch(member, deadline)
+            if answered is not True:
                 self._replace(member, kill=True)
-                raise Overrun()
+                raise answered
             ok, value, retiring = member.conn.recv()
         except (EOFError, OSError):
             self._replace(member, kill=True)
@@ -316,6 +341,24 @@ class QueryProcesses:
         if ok:
             return value
         raise value
+
+    def _watch(self, member: _Member, deadline: float) -> bool | Overrun | OverMemory:
+        """Wait for ``member``'s answer until ``deadline``, reading its memory every ``WATCH_EVERY`` seconds
+        while it works: ``True`` once the answer is there, else why the wait ended."""
+        if self.memory_limit is None:
+            return True if member.conn.poll(max(deadline - time.monotonic(), 0.0)) else Overrun()
+        if member.conn.poll(min(WATCH_EVERY, max(deadline - time.monotonic(), 0.0))):
+            return True  # most queries: answered before the first reading
+        began = resident_bytes(member.pid)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return Overrun()
+            if member.conn.poll(min(WATCH_EVERY, left)):
+                return True
+            grown = resident_bytes(member.pid) - began
+            if grown > self.memory_limit:
+                return OverMemory(grown)
 
     def _wait_for_one(self, timeout: float) -> _Member:
         with self._lock:
