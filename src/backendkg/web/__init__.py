@@ -16,7 +16,7 @@ from ..graph.backend import Backend
 from ..graph.remote import connect
 from ..graph.store import KnowledgeGraph, load
 from ..sparql.engine import Engine
-from . import api, cors, download, fastpath, health, ld, observability, pages, ratelimit, security, sparql
+from . import api, bodies, cors, download, fastpath, health, ld, observability, pages, ratelimit, security, sparql
 from .errors import register_error_handlers
 from .state import EXTENSION, AppState, state
 
@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "ROW_LIMIT": 10_000,
     # Bytes of SPARQL answers each process keeps for repeated queries (0: no cache).
     "RESULT_CACHE_BYTES": 32 * 1024 * 1024,
+    # Request bodies (see backendkg.web.bodies): the largest accepted (default: the largest any route takes,
+    # a form POST of a query of MAX_QUERY_BYTES or a text for /api/extract), and how many threads of a process
+    # may be reading one at once.
+    "MAX_BODY_BYTES": None,
+    "BODY_READERS": 2,
     # URL of a SPARQL endpoint to serve instead of an embedded store (see backendkg.graph.remote).
     "REMOTE": None,
     # Operations (see the README's "Limits, configuration and operations" section).
@@ -79,6 +84,8 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
     )
     app.extensions[EXTENSION] = AppState(backend=backend, engine=engine, version=__version__, triples=triples)
 
+    if not app.config.get("MAX_BODY_BYTES"):
+        app.config["MAX_BODY_BYTES"] = max(4 * int(app.config["MAX_QUERY_BYTES"]), api.MAX_EXTRACT_BODY)
     register_error_handlers(app)
     _register_blueprints(app)
     # Middleware, innermost first.
@@ -87,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
     cors.install(app)
     security.install(app)
     fastpath.install(app)
+    bodies.install(app)
     return app
 
 
