@@ -551,13 +551,10 @@ _RDF_MEDIA = ("application/rdf+xml", "text/turtle", "application/ld+json")
 
 
 def _skosmos_param(name: str, required: bool, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"\S"},
-    }
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"\S"}
+    if name in ("lang", "labellang"):
+        schema = {"type": "string", "pattern": r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$", "example": "en"}
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
 
 def _skosmos_json(description: str) -> dict[str, Any]:

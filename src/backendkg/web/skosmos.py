@@ -14,6 +14,7 @@ Errors are the server's JSON shape ``{code, name, description}``: 404 for an unk
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pyoxigraph as ox
@@ -23,6 +24,7 @@ from werkzeug.exceptions import BadRequest, NotAcceptable, NotFound
 from .. import formats
 from ..graph.skos import CONCEPT, MAPPINGS, SKOS, Concept, SkosIndex, Vocabulary, compact, expand
 from ..namespaces import PREFIXES
+from ..queries.params import MAX_VALUE_LENGTH
 from . import negotiation
 from .state import state
 
@@ -33,6 +35,10 @@ MAX_HITS = 1000
 DEFAULT_HITS = 100
 #: Default (and largest) number of concepts of a transitive answer, as in Skosmos.
 TRANSITIVE_LIMIT = 1000
+#: Largest ``offset`` of a search.
+MAX_OFFSET = 100_000
+#: A language tag (BCP 47, loosely): ``en``, ``en-GB``, ``sr-Latn``.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 #: The RDF formats of ``data``, the default first (as Skosmos: RDF/XML, Turtle, JSON-LD).
 DATA_FORMATS = (formats.RDFXML, formats.TURTLE, formats.JSONLD)
 
@@ -69,6 +75,23 @@ DATA_CONTEXT: dict[str, str] = {
 
 def index() -> SkosIndex:
     return state().skos_index()
+
+
+@bp.before_request
+def _check_arguments() -> None:
+    """Refuse, with 400, a parameter that is blank or too long, and a language that is not a language tag."""
+    for name, value in request.args.items(multi=True):
+        if not value.strip():
+            raise BadRequest(f"{name} parameter is empty")
+        if len(value) > MAX_VALUE_LENGTH:
+            raise BadRequest(f"{name} parameter is longer than {MAX_VALUE_LENGTH} characters")
+    for name in ("lang", "labellang"):
+        value = request.args.get(name)
+        if value is not None and not LANGUAGE_TAG.fullmatch(value):
+            raise BadRequest(f"{name} parameter is not a language tag")
+    unique = request.args.get("unique")
+    if unique is not None and unique.lower() not in ("true", "false", "1", "0"):
+        raise BadRequest("unique parameter is not true or false")
 
 
 def _json(data: dict[str, Any]) -> Response:
@@ -114,9 +137,9 @@ def _limit() -> int:
         value = int(raw)
     except ValueError:
         raise BadRequest("Invalid limit parameter") from None
-    if value <= 0:
+    if value <= 0 or value > TRANSITIVE_LIMIT:
         raise BadRequest("Invalid limit parameter")
-    return min(value, TRANSITIVE_LIMIT)
+    return value
 
 
 def _context(extra: dict[str, Any], lang: str | None) -> dict[str, Any]:
@@ -536,7 +559,7 @@ def _label(vocab: Vocabulary | None) -> Response:
     return _json(body)
 
 
-def _int_arg(name: str, default: int, *, minimum: int) -> int:
+def _int_arg(name: str, default: int, *, minimum: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -544,7 +567,7 @@ def _int_arg(name: str, default: int, *, minimum: int) -> int:
         value = int(raw)
     except ValueError:
         raise BadRequest(f"{name} parameter is invalid") from None
-    if value < minimum:
+    if not minimum <= value <= maximum:
         raise BadRequest(f"{name} parameter is invalid")
     return value
 
@@ -554,11 +577,11 @@ def _search(vocabs: list[Vocabulary]) -> Response:
     parent = request.args.get("parent")
     if not query.strip() and not parent:
         raise BadRequest("query parameter missing")
-    maxhits = min(_int_arg("maxhits", DEFAULT_HITS, minimum=1), MAX_HITS)
-    offset = _int_arg("offset", 0, minimum=0)
+    maxhits = _int_arg("maxhits", DEFAULT_HITS, minimum=1, maximum=MAX_HITS)
+    offset = _int_arg("offset", 0, minimum=0, maximum=MAX_OFFSET)
     lang = _lang()
     labellang = request.args.get("labellang") or lang
-    unique = (request.args.get("unique") or "").lower() in ("1", "true", "yes", "on")
+    unique = (request.args.get("unique") or "").lower() in ("1", "true")
     wanted = [expand(t) for t in (request.args.get("type") or "").split()]
     fields = [
         f for f in (request.args.get("fields") or "").split() if f in ("broader", "narrower", "related", *MAPPINGS)
