@@ -12,7 +12,7 @@ from email.utils import format_datetime
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from backendkg import __version__
@@ -27,6 +27,8 @@ SYNTAX = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+#: The syntaxes whose dumps keep the named graphs; the others hold the triples in the default graph.
+QUAD_SYNTAXES = {"nquads", "trig"}
 EXTENSIONS = {"turtle": "ttl", "ntriples": "nt", "nquads": "nq", "trig": "trig", "jsonld": "jsonld", "rdfxml": "rdf"}
 
 
@@ -107,10 +109,11 @@ def test_every_dump_parses_back_into_the_served_graph(client, listing, kg):
         data = body(client, dump)
         fmt = SYNTAX[dump["format"]]
         parsed = list(ox.parse(data, format=fmt))
-        expected = served(kg, dump["graph"], quads=fmt.supports_datasets)
+        quads = dump["format"] in QUAD_SYNTAXES
+        expected = served(kg, dump["graph"], quads=quads)
         assert len(parsed) == dump["triples"] == len(expected), dump["file"]
         assert same_graph(expected, parsed), dump["file"]
-        if fmt.supports_datasets:
+        if quads:
             graphs = {q.graph_name.value for q in parsed}
             assert graphs == ({dump["graph"]} if dump["graph"] else set(kg.graphs)), dump["file"]
 
@@ -207,3 +210,29 @@ def test_dumps_are_built_once_per_process(app, client, listing):
     client.get("/download/", headers={"Accept": "application/json"})
     client.get(listing["dumps"][0]["url"])
     assert shared.dumps() is built
+
+
+RDFLIB_SYNTAX = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
+
+
+# rdflib's own JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates.
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("fmt", sorted(RDFLIB_SYNTAX))
+def test_a_reader_of_one_graph_gets_every_triple_of_a_whole_graph_download(client, listing, kg, fmt):
+    """``rdflib.Graph().parse`` reads the default graph only: the triple syntaxes must put every triple there."""
+    dump = next(d for d in listing["dumps"] if d["module"] is None and d["format"] == fmt and not d["compressed"])
+    graph = Graph().parse(data=body(client, dump), format=RDFLIB_SYNTAX[fmt])
+    assert len(graph) == dump["triples"] == len({(q.subject, q.predicate, q.object) for q in kg.store})
+
+
+# rdflib's own N-Quads and TriG parsers use Dataset.default_context and ConjunctiveGraph, which rdflib itself
+# deprecates.
+@pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("fmt", ["nquads", "trig"])
+def test_quad_downloads_keep_the_named_graphs(client, listing, kg, fmt):
+    dump = next(d for d in listing["dumps"] if d["module"] is None and d["format"] == fmt and not d["compressed"])
+    dataset = Dataset().parse(data=body(client, dump), format=fmt)
+    quads = list(dataset.quads((None, None, None, None)))
+    assert {str(q[3]) for q in quads} == set(kg.graphs)
+    assert len(quads) == dump["triples"] == len(kg.store)

@@ -54,8 +54,10 @@ class Format:
 
     @property
     def quads(self) -> bool:
-        """Whether it holds named graphs (N-Quads, TriG)."""
-        return isinstance(self.ox_format, ox.RdfFormat) and self.ox_format.supports_datasets
+        """Whether backendkg writes named graphs in it: N-Quads and TriG. JSON-LD could hold them too, but it is
+        written as a triple syntax, its triples in the default graph, which is where JSON-LD readers that load
+        one graph (``rdflib.Graph().parse``, most JSON-LD tools) look for them."""
+        return self.ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
     @property
     def media_types(self) -> tuple[str, ...]:

@@ -33,13 +33,14 @@ def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
 def serialize(quads: Iterable[ox.Quad], fmt: str) -> bytes:
     """Serialise ``quads`` deterministically as ``fmt`` (a key of :data:`EXPORT_FORMATS`).
 
-    Triple formats get the merged graph (each distinct triple once); N-Quads and TriG keep the named graphs.
+    N-Quads and TriG keep the named graphs; the triple syntaxes (Turtle, N-Triples, JSON-LD, RDF/XML) get the
+    merged graph, each distinct triple once, in the default graph.
     """
     try:
         rdf_format = EXPORT_FORMATS[fmt]
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}") from None
-    items: list = sorted_quads(quads) if rdf_format.supports_datasets else sorted_triples(quads)
+    items: list = sorted_quads(quads) if formats.BY_NAME[fmt].quads else sorted_triples(quads)
     prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
     return ox.serialize(items, format=rdf_format, prefixes=prefixes)
 

@@ -16,7 +16,11 @@ from ..graph.backend import Backend
 from ..graph.remote import connect
 from ..graph.store import KnowledgeGraph, load
 from ..sparql.engine import Engine
+<<<<<<< HEAD
 from . import api, bodies, cors, download, fastpath, health, ld, observability, pages, ratelimit, security, sparql
+=======
+from . import api, cors, download, fastpath, health, ld, observability, pages, ratelimit, skosmos, sparql
+>>>>>>> skos
 from .errors import register_error_handlers
 from .state import EXTENSION, AppState, state
 
@@ -99,5 +103,5 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (health.bp, api.bp, ld.bp, pages.bp, download.bp, sparql.bp):
+    for blueprint in (health.bp, api.bp, ld.bp, pages.bp, download.bp, sparql.bp, skosmos.bp):
         app.register_blueprint(blueprint)

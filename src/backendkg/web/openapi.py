@@ -19,6 +19,7 @@ from .. import __version__
 from ..graph.backend import Backend
 from ..graph.extract import MAX_TEXT_LENGTH
 from ..graph.search import LabelIndex
+from ..graph.skos import SkosIndex
 from ..namespaces import BASE, KINDS
 from ..queries import questions
 from ..queries.extraction import SAMPLE_TEXT, Extractor
@@ -128,6 +129,10 @@ _SPLIT = {
 }
 
 SCHEMAS: dict[str, Any] = {
+    "SkosmosAnswer": {
+        "type": "object",
+        "description": "A JSON-LD answer in the shape Skosmos sends (see the Skosmos REST API v1).",
+    },
     "Error": {
         "type": "object",
         "required": ["code", "name", "description"],
@@ -569,6 +574,7 @@ def answer_examples(kg: Backend, index: LabelIndex) -> dict[str, Any]:
     return examples
 
 
+<<<<<<< HEAD
 def _extract_operation(extractor: Extractor) -> dict[str, Any]:
     """The operation of ``POST /api/extract``, with the answer to its example text from ``extractor``."""
     text = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
@@ -605,6 +611,183 @@ def _extract_operation(extractor: Extractor) -> dict[str, Any]:
     }
 
 
+=======
+# ------------------------------------------------------------------------------------- Skosmos REST API
+
+#: Each Skosmos endpoint: path below /rest/v1, operation id, summary, parameters (name, required, description).
+_SKOSMOS: list[tuple[str, str, str, list[tuple[str, bool, str]]]] = [
+    ("/vocabularies", "skosmos_vocabularies", "List the vocabularies", [("lang", True, "Language of the titles.")]),
+    (
+        "/types",
+        "skosmos_types",
+        "List the concept types of every vocabulary",
+        [("lang", True, "Language of the labels.")],
+    ),
+    (
+        "/label",
+        "skosmos_label",
+        "Labels of a concept of any vocabulary",
+        [("uri", True, "IRI of the concept."), ("lang", False, "Language of the labels.")],
+    ),
+    ("/{vocid}/", "skosmos_vocabulary", "Describe a vocabulary", [("lang", False, "Language of the title.")]),
+    (
+        "/{vocid}/types",
+        "skosmos_vocabulary_types",
+        "List the concept types of a vocabulary",
+        [("lang", False, "Language of the labels.")],
+    ),
+    (
+        "/{vocid}/topConcepts",
+        "skosmos_top_concepts",
+        "List the top concepts of a vocabulary",
+        [("lang", False, "Language of the labels."), ("scheme", False, "IRI of the concept scheme.")],
+    ),
+    (
+        "/{vocid}/label",
+        "skosmos_vocabulary_label",
+        "Labels of a concept",
+        [("uri", True, "IRI of the concept."), ("lang", False, "Language of the labels.")],
+    ),
+    (
+        "/{vocid}/lookup",
+        "skosmos_lookup",
+        "Find concepts by their preferred or alternative label",
+        [("label", True, "The label."), ("lang", False, "Language of the label.")],
+    ),
+]
+_SKOSMOS_RELATIONS = [
+    ("broader", "Broader concepts of a concept"),
+    ("broaderTransitive", "A concept and all its broader concepts"),
+    ("narrower", "Narrower concepts of a concept"),
+    ("narrowerTransitive", "A concept and all its narrower concepts"),
+    ("related", "Related concepts of a concept"),
+    ("children", "Narrower concepts of a concept, each saying whether it has narrower concepts"),
+    ("hierarchy", "A concept and its broader concepts to the top, with their narrower concepts"),
+    ("mappings", "The SKOS mappings of a concept, as JSKOS mappings"),
+]
+_SKOSMOS_SEARCH = [
+    ("query", False, "The text to look for: a label, ignoring case, in which * stands for any text."),
+    ("lang", False, "Language of the labels to match and show."),
+    ("labellang", False, "Language of the labels to show."),
+    ("type", False, "Only concepts of these types (IRIs or prefixed names such as bkg:Role, separated by spaces)."),
+    ("parent", False, "Only concepts below this concept (its IRI)."),
+    ("fields", False, "Extra fields of each result: broader, narrower, related or a SKOS mapping property."),
+]
+_RDF_MEDIA = ("application/rdf+xml", "text/turtle", "application/ld+json")
+
+
+def _skosmos_param(name: str, required: bool, description: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"\S"}
+    if name in ("lang", "labellang"):
+        schema = {"type": "string", "pattern": r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$", "example": "en"}
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def _skosmos_json(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/SkosmosAnswer"}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}, "application/ld+json": {"schema": schema}},
+    }
+
+
+def skosmos_paths(vocabularies: list[str]) -> dict[str, Any]:
+    """The operations of the Skosmos REST API (``/rest/v1``), with ``vocid`` one of ``vocabularies``."""
+    vocid = {
+        "name": "vocid",
+        "in": "path",
+        "required": True,
+        "description": "Identifier of the vocabulary: the last segment of its concept scheme's IRI.",
+        "schema": {"enum": vocabularies},
+    }
+    errors = {
+        "400": _error("A required parameter is missing or malformed."),
+        "404": _error("No such vocabulary, or no such concept in it."),
+    }
+
+    def operation(op_id: str, summary: str, params: list[dict[str, Any]], path: str) -> dict[str, Any]:
+        return {
+            "get": {
+                "operationId": op_id,
+                "summary": summary,
+                "tags": ["skosmos"],
+                "parameters": ([vocid] if "{vocid}" in path else []) + params,
+                "responses": {"200": _skosmos_json(summary + "."), **errors},
+            }
+        }
+
+    paths: dict[str, Any] = {}
+    for path, op_id, summary, params in _SKOSMOS:
+        paths["/rest/v1" + path] = operation(op_id, summary, [_skosmos_param(*p) for p in params], path)
+    for name, summary in _SKOSMOS_RELATIONS:
+        params = [_skosmos_param("uri", True, "IRI of the concept."), _skosmos_param("lang", False, "Language.")]
+        if name.endswith("Transitive"):
+            params.append(
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Most concepts to return.",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                }
+            )
+        path = f"/{{vocid}}/{name}"
+        paths["/rest/v1" + path] = operation(f"skosmos_{name}", summary, params, path)
+    search = [_skosmos_param(*p) for p in _SKOSMOS_SEARCH] + [
+        {
+            "name": "maxhits",
+            "in": "query",
+            "required": False,
+            "description": "Most results.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "description": "Results to skip.",
+            "schema": {"type": "integer", "minimum": 0, "maximum": 100000},
+        },
+        {
+            "name": "unique",
+            "in": "query",
+            "required": False,
+            "description": "One result per concept.",
+            "schema": {"type": "boolean"},
+        },
+    ]
+    paths["/rest/v1/search"] = operation(
+        "skosmos_search",
+        "Find concepts of every vocabulary by label",
+        [*search, _skosmos_param("vocab", False, "Only these vocabularies (identifiers separated by spaces).")],
+        "/search",
+    )
+    paths["/rest/v1/{vocid}/search"] = operation(
+        "skosmos_vocabulary_search", "Find concepts of a vocabulary by label", search, "/{vocid}/search"
+    )
+    rdf = {
+        "description": "The RDF of the concept, or of the whole vocabulary.",
+        "content": {media: {"schema": {}} for media in _RDF_MEDIA},
+    }
+    fmt = {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "description": "The media type of the answer, instead of the Accept header.",
+        "schema": {"enum": list(_RDF_MEDIA)},
+    }
+    for path, op_id, summary, uri_required in (
+        ("/data", "skosmos_data", "RDF of a concept of any vocabulary", True),
+        ("/{vocid}/data", "skosmos_vocabulary_data", "RDF of a concept, or of the whole vocabulary", False),
+    ):
+        doc = operation(op_id, summary, [_skosmos_param("uri", uri_required, "IRI of the concept."), fmt], path)
+        doc["get"]["responses"]["200"] = rdf
+        doc["get"]["responses"]["406"] = _error("None of the accepted media types is offered.")
+        paths["/rest/v1" + path] = doc
+    return paths
+
+
+>>>>>>> skos
 def document(
     kg: Backend,
     queries: tuple[NamedQuery, ...],
@@ -819,6 +1002,7 @@ def document(
     }
     for query in queries:
         paths[f"/api/queries/{query.name}"] = {"get": query_operation(kg, query, formats[query.name])}
+    paths.update(skosmos_paths(sorted(SkosIndex.from_backend(kg).vocabularies)))
     tags = sorted({t for q in queries for t in q.tags})
     return {
         "openapi": "3.1.0",
@@ -830,7 +1014,11 @@ def document(
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },
         "tags": [
+<<<<<<< HEAD
             {"name": n} for n in dict.fromkeys(["search", "named queries", "questions", "extract", "meta", *tags])
+=======
+            {"name": n} for n in dict.fromkeys(["search", "named queries", "questions", "meta", "skosmos", *tags])
+>>>>>>> skos
         ],
         "paths": paths,
         "components": {"schemas": SCHEMAS},
