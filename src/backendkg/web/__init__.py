@@ -16,11 +16,21 @@ from ..graph.backend import Backend
 from ..graph.remote import connect
 from ..graph.store import KnowledgeGraph, load
 from ..sparql.engine import Engine
-<<<<<<< HEAD
-from . import api, bodies, cors, download, fastpath, health, ld, observability, pages, ratelimit, security, sparql
-=======
-from . import api, cors, download, fastpath, health, ld, observability, pages, ratelimit, skosmos, sparql
->>>>>>> skos
+from . import (
+    api,
+    bodies,
+    cors,
+    download,
+    fastpath,
+    health,
+    ld,
+    observability,
+    pages,
+    ratelimit,
+    security,
+    skosmos,
+    sparql,
+)
 from .errors import register_error_handlers
 from .state import EXTENSION, AppState, state
 

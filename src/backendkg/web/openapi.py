@@ -574,7 +574,6 @@ def answer_examples(kg: Backend, index: LabelIndex) -> dict[str, Any]:
     return examples
 
 
-<<<<<<< HEAD
 def _extract_operation(extractor: Extractor) -> dict[str, Any]:
     """The operation of ``POST /api/extract``, with the answer to its example text from ``extractor``."""
     text = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
@@ -611,7 +610,6 @@ def _extract_operation(extractor: Extractor) -> dict[str, Any]:
     }
 
 
-=======
 # ------------------------------------------------------------------------------------- Skosmos REST API
 
 #: Each Skosmos endpoint: path below /rest/v1, operation id, summary, parameters (name, required, description).
@@ -787,7 +785,6 @@ def skosmos_paths(vocabularies: list[str]) -> dict[str, Any]:
     return paths
 
 
->>>>>>> skos
 def document(
     kg: Backend,
     queries: tuple[NamedQuery, ...],
@@ -1014,11 +1011,8 @@ def document(
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },
         "tags": [
-<<<<<<< HEAD
-            {"name": n} for n in dict.fromkeys(["search", "named queries", "questions", "extract", "meta", *tags])
-=======
-            {"name": n} for n in dict.fromkeys(["search", "named queries", "questions", "meta", "skosmos", *tags])
->>>>>>> skos
+            {"name": n}
+            for n in dict.fromkeys(["search", "named queries", "questions", "extract", "meta", "skosmos", *tags])
         ],
         "paths": paths,
         "components": {"schemas": SCHEMAS},

@@ -88,15 +88,13 @@ class AppState:
     def label_index(self) -> LabelIndex:
         return self.once("label-index", lambda: LabelIndex.from_graph(self.backend))
 
-<<<<<<< HEAD
     def extractor(self) -> Extractor:
         """The phrase matcher of the graph's labels and the roles' requirements, for ``POST /api/extract``."""
         return self.once("extractor", lambda: Extractor.from_graph(self.backend))
-=======
+
     def skos_index(self) -> SkosIndex:
         """The concept schemes as SKOS vocabularies, for the Skosmos REST API."""
         return self.once("skos-index", lambda: SkosIndex.from_backend(self.backend))
->>>>>>> skos
 
     def terms(self) -> Terms:
         """The labels, types and definitions of every term, for the pages."""
