@@ -290,3 +290,37 @@ def test_server_rendered_links_are_only_http(app):
     assert href("https://example.org/x") == "https://example.org/x"
     for iri in ("javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd"):
         assert href(iri) is None
+
+
+# -- big values and big answers ------------------------------------------------------------------------------
+
+DOUBLINGS = 25  # a 32 MiB string, built in the query
+BIG_VALUE = (
+    "SELECT ?v25 WHERE { "
+    + " ".join(['BIND("x" AS ?v0)'] + [f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(DOUBLINGS)])
+    + " }"
+)
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"])
+def test_a_32_mib_value_is_a_clear_error_not_a_500(client, accept):
+    response = client.get("/sparql", query_string={"query": BIG_VALUE}, headers={"Accept": accept})
+    assert response.status_code == 507
+    error = response.get_json()
+    assert error["code"] == 507 and "text/tab-separated-values" in error["description"]
+
+
+def test_a_32_mib_value_comes_whole_as_tsv(client):
+    response = client.get("/sparql", query_string={"query": BIG_VALUE}, headers={"Accept": "text/tab-separated-values"})
+    assert response.status_code == 200
+    assert len(response.data) > 32 * 1024 * 1024
+
+
+def test_an_answer_over_the_byte_limit_is_507_naming_it():
+    from backendkg.web import create_app
+
+    small = create_app({"TESTING": True, "MAX_ANSWER_BYTES": 1000}).test_client()
+    response = small.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 507
+    assert "MAX_ANSWER_BYTES" in response.get_json()["description"]
+    assert small.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200

@@ -62,6 +62,7 @@ from ..graph.backend import Backend
 from ..namespaces import PREFIXES
 from . import guard, processes, runner
 from .errors import (
+    AnswerTooLarge,
     EmptyQuery,
     NotAcceptable,
     QueryFailed,
@@ -139,6 +140,11 @@ def _boolean(value: bool, fmt: Format) -> bytes:
     return body
 
 
+def result_format_name(tabular: str | None, graph: str | None) -> str:
+    """The formats of a message, for messages: ``"json"``, ``"json or turtle"``."""
+    return " or ".join(name for name in (tabular, graph) if name) or "answer"
+
+
 def _not_acceptable(forms: str, offered: Sequence[Format]) -> str:
     types = ", ".join(f.media_type for f in offered)
     return f"None of the accepted media types is available for {forms} results; available: {types}."
@@ -203,8 +209,10 @@ class Engine:
         row_limit: int = 10_000,
         max_query_bytes: int = 64 * 1024,
         cache_bytes: int = 32 * 1024 * 1024,
+        max_answer_bytes: int = 256 * 1024 * 1024,
     ):
         self.backend = backend
+        self.max_answer_bytes = int(max_answer_bytes)
         self.timeout = float(timeout)
         self.row_limit = int(row_limit)
         self.max_query_bytes = int(max_query_bytes)
@@ -259,7 +267,19 @@ class Engine:
             raise
         except (SyntaxError, RuntimeError, ValueError, OSError) as exc:
             raise _evaluation_error(text, exc) from None
-        return finish(canonical, Choice(formats.BY_NAME.get(tabular), formats.BY_NAME.get(graph)))
+        try:
+            result = finish(canonical, Choice(formats.BY_NAME.get(tabular), formats.BY_NAME.get(graph)))
+        except MemoryError as exc:  # pyoxigraph's JSON, XML and CSV writers take values up to 16 MiB
+            raise AnswerTooLarge(
+                f"A value of the answer is too large for the {result_format_name(tabular, graph)} writer ({exc}); "
+                "ask for text/tab-separated-values or N-Triples, or narrow the query."
+            ) from None
+        if len(result.body) > self.max_answer_bytes:
+            raise AnswerTooLarge(
+                f"The answer is {len(result.body)} bytes long; this endpoint sends at most {self.max_answer_bytes} "
+                "bytes (MAX_ANSWER_BYTES). Add a LIMIT or narrow the query."
+            )
+        return result
 
     def _answer(self, message: tuple) -> tuple[bytes, str, str, int | None, bool]:
         """Evaluate and serialize in a query process (sent by :meth:`run`); runs on a thread that is demoted

@@ -10,6 +10,8 @@
 - the query process died before answering -> :class:`QueryWorkerLost` (503, ``Retry-After``);
 - every query process busy and the queue in front of them full -> :class:`ServerBusy` (503, ``Retry-After``);
 - past the memory a query may use -> :class:`QueryOverMemory` (507), naming the limit;
+- an answer over the size limit in bytes, or a value too large for the format's writer ->
+  :class:`AnswerTooLarge` (507), naming the limit;
 - no acceptable format for the query form -> :class:`NotAcceptable` (406);
 - the store failed while evaluating -> :class:`QueryFailed` (500), with the store's message.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 from ..errors import BadRequest, NotAcceptable, Problem, ServiceUnavailable
 
 __all__ = [
+    "AnswerTooLarge",
     "EmptyQuery",
     "NotAcceptable",
     "QueryFailed",
@@ -90,3 +93,8 @@ class ServerBusy(ServiceUnavailable):
 class QueryOverMemory(Problem):
     code = 507
     description = "The query needed more memory than a query may use here and was stopped."
+
+
+class AnswerTooLarge(Problem):
+    code = 507
+    description = "The answer is larger than this endpoint sends."

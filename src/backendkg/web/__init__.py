@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 10.0,
     "MAX_QUERY_BYTES": 64 * 1024,
     "ROW_LIMIT": 10_000,
+    # The largest answer, in bytes, a query gets (past it: 507).
+    "MAX_ANSWER_BYTES": 256 * 1024 * 1024,
     # Bytes of SPARQL answers each process keeps for repeated queries (0: no cache).
     "RESULT_CACHE_BYTES": 32 * 1024 * 1024,
     # Request bodies (see backendkg.web.bodies): the largest accepted (default: the largest any route takes,
@@ -95,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
         row_limit=int(app.config["ROW_LIMIT"]),
         max_query_bytes=int(app.config["MAX_QUERY_BYTES"]),
         cache_bytes=int(app.config["RESULT_CACHE_BYTES"]),
+        max_answer_bytes=int(app.config["MAX_ANSWER_BYTES"]),
     )
     app.extensions[EXTENSION] = AppState(backend=backend, engine=engine, version=__version__, triples=triples)
 
