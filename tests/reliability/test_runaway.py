@@ -1,6 +1,7 @@
 """Runaway queries: while four clients send queries that would never finish, eight clients ask cheap ones.
 
-Every runaway gets its 503 within the deadline plus one second, the cheap queries keep being answered
+Every runaway gets its 503 within the deadline plus one second (or a 507 sooner, for one that passes the memory
+a query may use), the cheap queries keep being answered
 quickly, and once the runaways stop, the server's processes (granian's main process, its workers, their
 zygotes and query processes, and any thread they started) fall back to idle within two seconds: no
 computation is left behind.
@@ -33,6 +34,8 @@ WORKERS = 3
 # endpoint more than twice as slow as the machine already is. Both figures are printed.
 CHEAP_P99_LIMIT = 0.100
 IDLE_WITHIN = 2.0
+#: How a runaway is stopped: at its deadline (503), or at the memory a query may use (507).
+STOPPED = (503, 507)
 
 RUNAWAYS = (
     # a cartesian product over the whole store (5 000^3 solutions to count)
@@ -76,11 +79,12 @@ class _Clients:
                     self.problems.append(f"runaway {text}: {exc!r}")
                 continue
             problem = None
-            if reply.status != 503 or not (reply.header("content-type") or "").startswith("application/json"):
+            # Stopped at the deadline (503), or earlier at the memory a query may use (507: the sorts).
+            if reply.status not in STOPPED or not (reply.header("content-type") or "").startswith("application/json"):
                 problem = f"runaway {text}: {reply.status} {reply.body[:200]!r}"
             else:
                 error = json.loads(reply.body)
-                if error.get("code") != 503 or not error.get("description"):
+                if error.get("code") != reply.status or not error.get("description"):
                     problem = f"runaway {text}: not the error shape: {error}"
             with self.lock:
                 self.last_runaway_end = max(self.last_runaway_end, time.monotonic())

@@ -45,7 +45,7 @@ def test_stalled_bodies_leave_the_server_answering(start_server, report):
         busy = request(
             base, "POST", "/sparql", body=b"ASK {}", headers={"Content-Type": "application/sparql-query"}, timeout=10
         )
-        assert busy.status == 503 and busy.header("retry-after") == "1"
+        assert busy.status == 503 and busy.header("retry-after") == "1"  # after the second it waited for a reader
         assert "busy" in json.loads(busy.body)["description"]
     finally:
         for sock in stalled:

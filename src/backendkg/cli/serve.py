@@ -32,14 +32,15 @@ from .common import data_option
 
 DEFAULT_PORT = 8000
 #: Threads per worker that run the application: requests one worker answers at once.
-WORKER_THREADS = 8
+WORKER_THREADS = 24
 #: Query processes per worker: queries one worker evaluates at once (the other threads answer from the
 #: caches, serve pages and downloads, or wait for a query process).
 QUERY_PROCESSES = 4
-#: Queries one worker lets wait for a free query process; one more gets 503 ("busy") at once. With
-#: ``QUERY_PROCESSES`` evaluating and these waiting, two of the ``WORKER_THREADS`` are always free for what
-#: evaluates no user query (``/health``, pages, downloads), however many queries come at once.
-QUERIES_WAITING = 2
+#: Queries one worker lets wait for a free query process (each until its deadline); one more gets 503
+#: ("busy") at once. With ``QUERY_PROCESSES`` evaluating, these waiting and the four threads that may be reading
+#: request bodies (:mod:`backendkg.web.bodies`), two of the ``WORKER_THREADS`` are always free for what evaluates
+#: no user query (``/health``, pages, downloads), however many queries and slow clients come at once.
+QUERIES_WAITING = 14
 
 
 def default_workers() -> int:

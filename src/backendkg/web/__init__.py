@@ -51,7 +51,7 @@ DEFAULTS: dict[str, Any] = {
     # a form POST of a query of MAX_QUERY_BYTES or a text for /api/extract), and how many threads of a process
     # may be reading one at once.
     "MAX_BODY_BYTES": None,
-    "BODY_READERS": 2,
+    "BODY_READERS": 4,
     # URL of a SPARQL endpoint to serve instead of an embedded store (see backendkg.graph.remote).
     "REMOTE": None,
     # Operations (see the README's "Limits, configuration and operations" section).

@@ -7,9 +7,9 @@ waits, and granian offers no timeout for a body (nor may another thread read it 
 every request with a body goes through :class:`BodyGuard` first:
 
 - a body announced over ``MAX_BODY_BYTES`` (default 1 MiB) is refused with 413 before any of it is read;
-- at most ``BODY_READERS`` threads of a worker (default 2 of its 8) read a body at once; a request with a
-  body that finds them all reading gets 503 (busy, ``Retry-After``) at once. Stalled bodies can therefore
-  hold two threads of each worker, never the threads that answer GET queries, ``/health`` and the pages;
+- at most ``BODY_READERS`` threads of a worker (default 4 of its 24) read a body at once; a request with a
+  body that finds them all reading for a second gets 503 (busy, ``Retry-After``). Stalled bodies can therefore
+  hold four threads of each worker, never the threads that answer GET queries, ``/health`` and the pages;
 - the body is read whole (up to the cap, for a chunked one) and the application reads it from memory.
 
 The errors are in the house JSON shape.
@@ -24,8 +24,13 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from .observability import HEADER, request_id
+
 MAX_BODY_BYTES = 1024 * 1024
-BODY_READERS = 2
+BODY_READERS = 4
+#: How long a request waits for a free body reader before it is told the server is busy: reading a body that
+#: has arrived takes microseconds, so only stalled bodies make anyone wait this long.
+READER_WAIT = 1.0
 _CHUNK = 64 * 1024
 
 
@@ -45,18 +50,20 @@ class BodyGuard:
         length: int | None = None
         if announced:
             if not announced.isdigit():
-                return _error(start_response, 400, f"Content-Length {announced!r} is not a number of bytes.")
+                return _error(environ, start_response, 400, f"Content-Length {announced!r} is not a number of bytes.")
             length = int(announced)
             if length == 0:
                 return self.app(environ, start_response)
             if length > self.max_bytes:
                 return _error(
+                    environ,
                     start_response,
                     413,
                     f"The request body is {length} bytes long; this server accepts at most {self.max_bytes} bytes.",
                 )
-        if not self.readers.acquire(blocking=False):
+        if not self.readers.acquire(timeout=READER_WAIT):
             return _error(
+                environ,
                 start_response,
                 503,
                 "The server is busy reading other request bodies. Try again in a moment.",
@@ -65,13 +72,17 @@ class BodyGuard:
         try:
             body = self._read(environ["wsgi.input"], length)
         except OSError:
-            return _error(start_response, 400, "The request body could not be read: the connection broke.")
+            return _error(environ, start_response, 400, "The request body could not be read: the connection broke.")
         finally:
             self.readers.release()
         if len(body) > self.max_bytes:
-            return _error(start_response, 413, f"The request body is over the {self.max_bytes} bytes accepted here.")
+            return _error(
+                environ, start_response, 413, f"The request body is over the {self.max_bytes} bytes accepted here."
+            )
         if length is not None and len(body) < length:
-            return _error(start_response, 400, f"The request body ended after {len(body)} of the {length} bytes.")
+            return _error(
+                environ, start_response, 400, f"The request body ended after {len(body)} of the {length} bytes."
+            )
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -91,7 +102,13 @@ class BodyGuard:
         return b"".join(chunks)
 
 
-def _error(start_response: Callable, code: int, description: str, headers: dict[str, str] | None = None):
+def _error(
+    environ: dict[str, Any],
+    start_response: Callable,
+    code: int,
+    description: str,
+    headers: dict[str, str] | None = None,
+):
     body = json.dumps({"code": code, "name": HTTPStatus(code).phrase, "description": description}).encode()
     start_response(
         f"{code} {HTTPStatus(code).phrase}",
@@ -100,6 +117,7 @@ def _error(start_response: Callable, code: int, description: str, headers: dict[
             ("Content-Length", str(len(body))),
             ("Access-Control-Allow-Origin", "*"),
             ("X-Content-Type-Options", "nosniff"),
+            (HEADER, request_id(environ.get("HTTP_X_REQUEST_ID"))),
             *(headers or {}).items(),
         ],
     )
