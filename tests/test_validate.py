@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -48,15 +47,6 @@ def test_shipped_graph_conforms(shipped_report):
     assert shipped_report.exit_code(strict=True) == 0
     assert shipped_report.shapes >= 20 and shipped_report.checks >= 9
     assert shipped_report.triples > 1000
-
-
-def test_shipped_graph_validates_quickly(kg):
-    validate(kg)  # warm up: imports and the parsed shapes
-    started = time.process_time()
-    report = validate(kg)
-    cpu = time.process_time() - started
-    # About 0.6 s of CPU on an idle machine; CPU time, not wall time, so that a busy machine does not fail it.
-    assert cpu < 3.0, (cpu, report.seconds)
 
 
 def test_cli_without_arguments_validates_the_shipped_graph():
