@@ -1,8 +1,8 @@
 """Query answers in their canonical form: what a backend hands the engine before the final serialization.
 
-A boolean for ASK, SPARQL TSV for SELECT (one solution per line), N-Triples for CONSTRUCT and DESCRIBE (one
-triple per line): forms in which rows can be counted and cut at the row limit while they are written, and
-from which every other format is written once.
+A boolean for ASK, SPARQL TSV for SELECT (one solution per line: rows are counted and cut at the row limit
+while they are written), the triples themselves for CONSTRUCT and DESCRIBE; every other format is written
+from these once.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ Answer = ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples | list[ox.Triple]
 
 @dataclass(frozen=True)
 class Canonical:
-    """A query's answer before its final serialization: a boolean, TSV solutions or N-Triples triples."""
+    """A query's answer before its final serialization: a boolean, TSV solutions or triples."""
 
     #: "boolean" (ASK), "solutions" (SELECT) or "graph" (CONSTRUCT, DESCRIBE).
     kind: str
     boolean: bool = False
     data: bytes = b""
     truncated: bool = False
-    #: The triples themselves, when the backend has them as objects already (saves parsing ``data``).
-    triples: tuple[ox.Triple, ...] | None = None
+    #: The triples of a CONSTRUCT or DESCRIBE.
+    triples: tuple[ox.Triple, ...] = ()
 
 
 class _Full(Exception):

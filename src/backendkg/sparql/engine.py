@@ -109,10 +109,7 @@ def finish(canonical: Canonical, choice: Choice) -> Result:
         fmt = choice.graph
         if fmt is None:
             raise NotAcceptable(_not_acceptable("CONSTRUCT and DESCRIBE", formats.GRAPH))
-        if canonical.triples is not None:
-            triples: Sequence[ox.Triple] = canonical.triples
-        else:
-            triples = [q.triple for q in ox.parse(canonical.data, ox.RdfFormat.N_TRIPLES)]
+        triples = canonical.triples
         prefixes = PREFIXES if fmt in _PREFIXED else None
         body = ox.serialize(triples, format=fmt.ox_format, prefixes=prefixes)
         return Result(body, fmt, "graph", len(triples), canonical.truncated)
@@ -182,15 +179,11 @@ class _ResultCache:
                 self.size -= len(dropped.body) + 256
 
 
-def _is_update(text: str) -> bool:
-    return guard.is_update(text)
-
-
 def _evaluation_error(text: str, exc: Exception) -> Problem:
     """What a failed evaluation means for the client."""
     message = exc.args[0] if exc.args else str(exc)
     if isinstance(exc, SyntaxError):
-        if _is_update(text):
+        if guard.is_update(text):
             return UpdateForbidden()
         return QuerySyntaxError(f"SPARQL syntax error: {message}")
     if "custom function" in str(message) and "not supported" in str(message):
@@ -262,7 +255,7 @@ class Engine:
                 timeout=timeout,
             )
         except Problem as problem:
-            if isinstance(problem, BadRequest) and _is_update(text):
+            if isinstance(problem, BadRequest) and guard.is_update(text):
                 raise UpdateForbidden() from None
             raise
         except (SyntaxError, RuntimeError, ValueError, OSError) as exc:

@@ -255,8 +255,6 @@ class QueryProcesses:
         self.max_waiting = count if max_waiting is None else max_waiting
         #: Queries waiting for a free query process now.
         self.waiting = 0
-        #: Queries refused because the queue was full, or because no process came free before their deadline.
-        self.refused = 0
         #: Query processes replaced so far (killed at a deadline, dead, or grown past ``recycle_bytes``).
         self.replaced = 0
         # Last in, first out: the query process that answered last, whose copies of the graph's pages are the
@@ -363,14 +361,11 @@ class QueryProcesses:
     def _wait_for_one(self, timeout: float) -> _Member:
         with self._lock:
             if self.waiting >= self.max_waiting:
-                self.refused += 1
                 raise Busy()
             self.waiting += 1
         try:
             return self.idle.get(timeout=timeout)
         except queue.Empty:
-            with self._lock:
-                self.refused += 1
             raise Busy() from None
         finally:
             with self._lock:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..sparql.engine import Engine
-from .observability import request_id
+from .observability import flag, request_id
 from .state import state
 
 ENVIRON_KEY = "backendkg.answer"
@@ -94,12 +94,6 @@ def install(app: Any) -> None:
     """Put the fast path in front of ``app`` (a Flask app) unless its configuration needs every request seen."""
     config = app.config
     engine = state(app).engine
-    if _on(config.get("ACCESS_LOG")) or config.get("RATE_LIMIT") or engine.cache is None:
+    if flag(config.get("ACCESS_LOG")) or config.get("RATE_LIMIT") or engine.cache is None:
         return
     app.wsgi_app = FastPath(app.wsgi_app, engine)
-
-
-def _on(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)

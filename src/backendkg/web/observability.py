@@ -72,9 +72,9 @@ def access_logger() -> logging.Logger:
 
 def install(app: Flask) -> None:
     """Give every response an ``X-Request-Id`` and, with ``ACCESS_LOG`` on, log each request."""
-    enabled = _flag(app.config.get("ACCESS_LOG"))
-    with_query = _flag(app.config.get("ACCESS_LOG_QUERY"))
-    with_health = _flag(app.config.get("ACCESS_LOG_HEALTH"))
+    enabled = flag(app.config.get("ACCESS_LOG"))
+    with_query = flag(app.config.get("ACCESS_LOG_QUERY"))
+    with_health = flag(app.config.get("ACCESS_LOG_HEALTH"))
     logger = access_logger() if enabled else None
 
     @app.before_request
@@ -139,7 +139,7 @@ def _query_text() -> str | None:
     return None
 
 
-def _flag(value: object) -> bool:
+def flag(value: object) -> bool:
     """A boolean setting from Python or from an environment variable (``true``/``1``/``yes``/``on``)."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")

@@ -76,11 +76,6 @@ class AppState:
                     table.popitem(last=False)
         return found
 
-    @property
-    def local(self) -> bool:
-        """Whether the graph is in an embedded store (not a remote endpoint)."""
-        return self.triples is not None
-
     def quads(self) -> int:
         """The number of quads: counted at start for the embedded store, asked of a remote one."""
         return self.triples if self.triples is not None else len(self.backend)
