@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -193,3 +194,32 @@ def test_flask_finds_the_app_factory():
 def test_bad_options_are_usage_errors(workers):
     result = _cli("serve", "--workers", workers)
     assert result.returncode == 2
+
+
+def test_the_supervisor_pauses_for_a_slot_that_dies_again_and_stops_for_one_that_cannot_start(monkeypatch):
+    """The policy of :class:`Supervisor`, with granian's own replacement (forking a worker) stubbed out."""
+    from granian.server import Server
+
+    serving = importlib.import_module("backendkg.cli.serve")
+    replaced: list[int] = []
+    monkeypatch.setattr(Server, "_respawn_workers", lambda self, workers, *_: replaced.extend(workers))
+    pauses: list[float] = []
+
+    class Worker:
+        def __init__(self, age: float) -> None:
+            self.birth, self.interrupt_by_parent = time.monotonic() - age, False
+
+    server = serving.granian_server(host="127.0.0.1", port=0, workers=2, timeout=10)
+    server._pause = pauses.append
+    server.wrks = [Worker(60), Worker(60)]
+    server._respawn_workers([0], None, None)  # a first death: replaced at once
+    assert replaced == [0] and not pauses
+    server.wrks[0] = Worker(60)
+    server._respawn_workers([0], None, None)  # the same slot again, soon: after a pause
+    assert replaced == [0, 0] and pauses == [serving.RESPAWN_PAUSE]
+    assert not server.interrupt_signal and 0 not in server.respawned_wrks
+    for _ in range(serving.FAILED_STARTS):  # dying as it starts, again and again: the server stops
+        server.wrks[1] = Worker(0.1)
+        server._respawn_workers([1], None, None)
+    assert server.interrupt_signal and server.interrupt_children == [1]
+    assert replaced.count(1) == serving.FAILED_STARTS - 1

@@ -163,6 +163,33 @@ def test_a_killed_worker_is_replaced_its_query_processes_end_and_the_next_querie
     assert server.process.poll() is None
 
 
+def test_a_worker_killed_again_and_again_is_replaced_each_time_and_the_server_goes_on(start_server, report):
+    """granian alone stops the whole server when one worker slot dies twice within about five seconds."""
+    base = start_server("--workers", "2", fresh=True)
+    server = start_server.servers[base]
+    workers = wait_for_workers(server, 2)
+    _wait_for_query_processes(workers)
+    victim, kills, gaps = min(workers), [], []
+    for _ in range(3):  # the same slot each time: its replacement is killed as soon as it serves
+        os.kill(victim, signal.SIGKILL)
+        kills.append(time.monotonic())
+        now, replaced_at = _replaced(server, workers, victim)
+        gaps.append(replaced_at - kills[-1])
+        (victim,) = now - workers
+        workers = now
+        _wait_for_query_processes(workers)
+        _next_queries_succeed(base)
+    assert kills[-1] - kills[0] < 15, "the kills were not quick enough to test a crash loop"
+    assert server.process.poll() is None, server.output()[-2000:]
+    _next_queries_succeed(base)
+    assert server.worker_pids() == workers
+    report(
+        f"faults: one worker slot killed 3 times in {kills[-1] - kills[0]:.2f} s; replaced after "
+        + ", ".join(f"{g:.2f}" for g in gaps)
+        + " s; the server went on answering"
+    )
+
+
 def test_data_that_does_not_parse_is_refused_with_file_and_line(tmp_path):
     broken = tmp_path / "broken.ttl"
     broken.write_text(

@@ -7,7 +7,8 @@ the GIL; each worker runs the WSGI application on ``WORKER_THREADS`` threads. Wh
 has a thread, it forks its query processes (:mod:`backendkg.sparql.processes`): the queries run there, so a query that
 overruns its deadline is killed on the spot and its client gets 503, a query process that dies gets its client
 a 503 instead of a dropped connection, and either way a fresh query process takes its place while the worker
-keeps serving. A worker that dies is forked afresh from the loaded graph by the main process.
+keeps serving. A worker that dies is forked afresh from the loaded graph by the main process, however often it
+dies (:class:`Supervisor`).
 
 granian rather than gunicorn: gunicorn parses HTTP in Python, about 0.2 ms of CPU per request even for an
 answer the application has cached; granian's per-request cost is a fraction of that (see the README's
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import socket
 import sys
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -95,13 +98,75 @@ def _worker_loader(app: Any, recycle_bytes: int, memory_limit: int):
     return load
 
 
+#: A worker slot that died again within this many seconds of its last replacement is replaced after a pause
+#: that doubles with each such death, from ``RESPAWN_PAUSE`` up to ``RESPAWN_PAUSE_MAX`` seconds.
+RESPAWN_WINDOW = 30.0
+RESPAWN_PAUSE = 0.25
+RESPAWN_PAUSE_MAX = 8.0
+#: A worker that dies this many times in a row within ``STARTUP_GRACE`` seconds of being forked cannot start
+#: (a setting or the machine, not a query, is at fault): the server stops, with status 1, rather than loop.
+FAILED_STARTS = 5
+STARTUP_GRACE = 2.0
+
+_log = logging.getLogger("backendkg.serve")
+
+
+def _supervisor_class() -> type:
+    from granian.server import Server
+
+    class Supervisor(Server):
+        """granian's server, which replaces a dead worker at once, except that it gives up on the whole server
+        when the same worker slot dies twice within about five seconds ("crash loop"): two quick kills, or two
+        crashes of a worker under a hostile query, would take every connection down with it. This one replaces
+        a worker however often it dies, pausing (``RESPAWN_PAUSE``, doubling) when a slot dies again within
+        ``RESPAWN_WINDOW``, and stops only for a worker that cannot start at all (``FAILED_STARTS``)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.deaths: dict[int, list[float]] = {}  # worker slot -> when it was replaced, in the window
+            self.failed_starts: dict[int, int] = {}  # worker slot -> deaths in a row right after forking
+
+        def _respawn_workers(self, workers, spawn_target, target_loader, delay: float = 0) -> None:
+            now = time.monotonic()
+            pause = 0.0
+            for idx in workers:
+                recent = [t for t in self.deaths.get(idx, []) if now - t < RESPAWN_WINDOW]
+                self.deaths[idx] = [*recent, now]
+                if recent:
+                    pause = max(pause, min(RESPAWN_PAUSE * 2 ** (len(recent) - 1), RESPAWN_PAUSE_MAX))
+                old = self.wrks[idx]
+                young = not old.interrupt_by_parent and now - old.birth < STARTUP_GRACE
+                self.failed_starts[idx] = self.failed_starts.get(idx, 0) + 1 if young else 0
+                if self.failed_starts[idx] >= FAILED_STARTS:
+                    _log.error("worker-%d died %d times as it started; stopping the server", idx + 1, FAILED_STARTS)
+                    self.interrupt_children.append(idx)  # granian's exit status 1
+                    self.interrupt_signal = True
+                    self.main_loop_interrupt.set()
+                    return
+            if pause:
+                _log.warning("workers %s died again soon; replacing them in %.2f s", [i + 1 for i in workers], pause)
+                self._pause(pause)
+                if self.interrupt_signal:  # SIGTERM meanwhile: nothing to replace
+                    return
+            super()._respawn_workers(workers, spawn_target, target_loader, delay)
+            for idx in workers:  # what granian's crash-loop check reads
+                self.respawned_wrks.pop(idx, None)
+
+        def _pause(self, seconds: float) -> None:
+            """Wait ``seconds``, or less if the server is told to stop meanwhile."""
+            until = time.monotonic() + seconds
+            while not self.interrupt_signal and time.monotonic() < until:
+                time.sleep(min(0.05, until - time.monotonic()))
+
+    return Supervisor
+
+
 def granian_server(*, host: str, port: int, workers: int, timeout: float) -> Any:
     """The granian server ``serve`` runs (the application is handed to its workers by :func:`_worker_loader`)."""
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
-    from granian.server import Server
 
-    return Server(
+    return _supervisor_class()(
         "backendkg.web:create_app",  # what the logs name; the workers run ``app`` (see _worker_loader)
         address=host,
         port=port,
