@@ -4,6 +4,7 @@ every one that was killed, died or grew."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -69,7 +70,9 @@ def test_answers_are_serialized_in_the_query_processes(engine, kg):
     assert graph.kind == "graph" and b"bkg:Role" in graph.body
 
 
-def test_errors_come_back_and_the_process_keeps_serving(engine):
+def test_errors_come_back_and_the_process_keeps_serving(engine, monkeypatch):
+    # Not the demotion of long queries (tested below): a first syntax error may take a tenth of a second.
+    monkeypatch.setattr(_procs, "DEMOTE_AFTER", 3600.0)
     pids = engine.processes.pids
     with pytest.raises(QuerySyntaxError, match="SPARQL syntax error"):
         engine.run("SELECT WHERE {")
@@ -138,3 +141,27 @@ def test_stopping_ends_the_zygote_and_every_query_process(kg):
     pids = [engine.processes.zygote, *engine.processes.pids]
     engine.stop_processes()
     assert all(_gone(pid) for pid in pids)
+
+
+def test_a_long_query_runs_demoted_and_its_process_serves_on_at_its_priority_or_is_replaced(engine):
+    """A query past ``DEMOTE_AFTER`` yields the processors to short ones; once it has answered its process gets
+    its priority back (as root) or a fresh process takes its place."""
+    long_query = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a ?b ?c } LIMIT 2000 } ?d ?e ?f }"
+    niceness: dict[int, int] = {}
+    answer: list[list] = []
+    caller = threading.Thread(target=lambda: answer.append(engine.select(long_query)))
+    caller.start()
+    busy = _busy(engine.processes.pids)
+    deadline = time.monotonic() + 10
+    while caller.is_alive() and time.monotonic() < deadline:
+        with contextlib.suppress(psutil.Error):
+            niceness[busy] = max(niceness.get(busy, 0), psutil.Process(busy).nice())
+        time.sleep(0.02)
+    caller.join(10)
+    assert answer and int(answer[0][0]["n"].value) > 0
+    assert niceness[busy] == _procs.DEMOTED_NICE
+    if busy in engine.processes.pids:
+        assert psutil.Process(busy).nice() == 0 and engine.processes.replaced == 0
+    else:
+        assert engine.processes.replaced == 1 and len(engine.processes.pids) == 2
+    assert engine.ask("ASK { bkg:Role a owl:Class }") is True

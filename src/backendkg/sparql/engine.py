@@ -274,11 +274,10 @@ class Engine:
             )
         return result
 
-    def _answer(self, message: tuple) -> tuple[bytes, str, str, int | None, bool]:
-        """Evaluate and serialize in a query process (sent by :meth:`run`); runs on a thread that is demoted
-        when the query is long (:mod:`backendkg.sparql.runner`)."""
-        result = runner.run(lambda: self._evaluate(message), timeout=None)
-        return result.body, result.format.name, result.kind, result.rows, result.truncated
+    def _answer(self, message: tuple) -> tuple[bytes, tuple[str, str, int | None, bool]]:
+        """Evaluate and serialize in a query process (sent by :meth:`run`): the body, and what it is."""
+        result = self._evaluate(message)
+        return result.body, (result.format.name, result.kind, result.rows, result.truncated)
 
     # -- checks ---------------------------------------------------------------------------------------------
 
@@ -376,7 +375,7 @@ class Engine:
             if procs is None:
                 result = runner.run(lambda: self._evaluate(message), timeout=timeout)
             else:
-                body, fmt, kind, rows, truncated = procs.call(message, timeout=timeout)
+                body, (fmt, kind, rows, truncated) = procs.call(message, timeout=timeout)
                 result = Result(body, formats.BY_NAME[fmt], kind, rows, truncated)
         except (runner.Overrun, processes.Overrun):
             raise QueryTimeout(

@@ -6,8 +6,9 @@ Every query process is thus a fresh copy of the worker as it was when it started
 copy-on-write (nothing is loaded or parsed again), and it is forked from a process with a single thread, so
 it holds no lock that some other thread held at the moment of the fork. A query process answers one request
 at a time over a socket pair: the query and its options go one way as a small pickle, the serialized answer
-comes back (the pyoxigraph serializers run in the query process). A request thread borrows an idle query
-process and waits for the answer with the query's deadline:
+comes back as it is, after a small frame (the pyoxigraph serializers run in the query process, and the bytes
+they wrote are what the worker sends its client). A request thread borrows an idle query process and waits
+for the answer with the query's deadline:
 
 - past the deadline the query process is killed (SIGKILL), which frees its CPU at once, and the client gets
   503 (:class:`Overrun`);
@@ -20,11 +21,17 @@ pyoxigraph's in-memory store writes to the memory it reads (reference counts and
 visits), so each query process ends up with private copies of the parts of the graph its queries touched.
 The query process that answered last takes the next query (the others only work when queries come at once),
 and one whose private memory has grown past ``recycle_bytes`` after a query retires once it has sent the
-answer, a fresh one taking its place.
+answer, a fresh one taking its place. A query still running after ``DEMOTE_AFTER`` seconds has its process's
+CPU priority lowered by the worker, so that a few long queries do not make every short one wait for a
+processor; once it has answered, the worker gives it its priority back where it may (with ``CAP_SYS_NICE``,
+as root) and replaces it where it may not.
 
-``multiprocessing``'s ``Connection`` carries the messages; the pools of pebble or billiard fork from the
-process that uses them (with its threads), and add task queues, result-handler threads and per-task
-bookkeeping that a request waiting on a process of its own has no use for. Query processes end with their
+The hand-off is the whole cost a cheap query pays for running in another process, so it is kept to a few
+system calls: one ``send`` of the pickled message, one ``poll`` (on a poll object registered once per query
+process), and one ``recv`` for an answer that fits in its first read. The pools of pebble or billiard fork from
+the process that uses them (with its threads), and add task queues, result-handler threads and per-task
+bookkeeping that a request waiting on a process of its own has no use for; ``multiprocessing``'s
+``Connection`` builds a selector for every wait and reads header and payload apart. Query processes end with their
 worker: on Linux each process asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), and
 the worker kills them when it stops. When memory runs out, the kernel picks a query process before any other
 process of the server (``oom_score_adj``).
@@ -35,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import queue
 import select
 import signal
@@ -43,7 +51,6 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
@@ -68,6 +75,15 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 READY = b"ready"
 #: How long a worker waits for a fresh query process to say it is ready.
 READY_WITHIN = 10.0
+#: A query still running after this many seconds has its process demoted (nice ``DEMOTED_NICE``).
+DEMOTE_AFTER = 0.1
+DEMOTED_NICE = 10
+#: A message to a query process: its length, then the pickle. An answer: whether it is a value (or an
+#: exception), whether the process retires after it, the length of the pickled value and of the raw body.
+_MESSAGE = struct.Struct("!I")
+_ANSWER = struct.Struct("!??II")
+#: The first read of a message or an answer (most fit): a larger buffer costs an allocation per read.
+_FIRST_READ = 64 * 1024
 
 
 class Overrun(Exception):
@@ -133,22 +149,53 @@ def private_bytes(pid: int | str = "self") -> int:
     return total
 
 
-def _serve(conn: Connection, handle: Callable[[Any], Any], recycle_bytes: int | None) -> None:
-    """The loop of a query process: a first ``READY`` once it is set up, then one message in, one
-    ``(ok, value, retiring)`` reply out."""
+def _recv_exactly(sock: socket.socket, size: int, first: bytes = b"") -> bytes:
+    """``size`` bytes from ``sock``, beginning with those already read (``first``); raises ``EOFError``."""
+    if len(first) >= size:
+        return first[:size]
+    buffer = bytearray(size)
+    buffer[: len(first)] = first
+    view = memoryview(buffer)
+    got = len(first)
+    while got < size:
+        n = sock.recv_into(view[got:])
+        if not n:
+            raise EOFError()
+        got += n
+    return bytes(buffer)
+
+
+def _send_parts(sock: socket.socket, parts: list[bytes]) -> None:
+    """Send ``parts`` in one system call when the socket takes them at once (a gathering write)."""
+    sent = sock.sendmsg(parts)
+    total = sum(len(part) for part in parts)
+    if sent < total:
+        sock.sendall(b"".join(parts)[sent:])
+
+
+def _serve(sock: socket.socket, handle: Callable[[Any], tuple[bytes, Any]], recycle_bytes: int | None) -> None:
+    """The loop of a query process: a first ``READY`` once it is set up, then one message in, one answer out:
+    ``handle(message)`` gives ``(body, value)``, the body sent as it is and the value pickled; an exception it
+    raises goes back pickled in place of the value."""
     try:
-        conn.send_bytes(READY)
+        sock.sendall(READY)
     except OSError:
         return
     answered = 0
     while True:
         try:
-            message = conn.recv()
+            data = sock.recv(_FIRST_READ)
+            if len(data) < _MESSAGE.size:
+                return
+            (length,) = _MESSAGE.unpack_from(data)
+            message = pickle.loads(_recv_exactly(sock, _MESSAGE.size + length, data)[_MESSAGE.size :])
         except (EOFError, OSError):
             return
         began = time.monotonic()
+        body = b""
         try:
-            ok, value = True, handle(message)
+            ok = True
+            body, value = handle(message)
         except Exception as exc:
             ok, value = False, exc
         answered += 1
@@ -158,16 +205,19 @@ def _serve(conn: Connection, handle: Callable[[Any], Any], recycle_bytes: int | 
             and private_bytes() > recycle_bytes
         )
         try:
-            conn.send((ok, value, retiring))
-        except (EOFError, OSError):
-            return
+            meta = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # an answer or error that does not pickle
-            conn.send((False, RuntimeError(f"the query process could not send its answer: {exc!r}"), retiring))
+            ok, body = False, b""
+            meta = pickle.dumps(RuntimeError(f"the query process could not send its answer: {exc!r}"))
+        try:
+            _send_parts(sock, [_ANSWER.pack(ok, retiring, len(meta), len(body)), meta, body])
+        except OSError:
+            return
         if retiring:
             return
 
 
-def _zygote(requests: socket.socket, handle: Callable[[Any], Any], recycle_bytes: int | None) -> None:
+def _zygote(requests: socket.socket, handle: Callable[[Any], tuple[bytes, Any]], recycle_bytes: int | None) -> None:
     """The loop of the zygote: for each byte the worker sends, fork a query process and send back its pid,
     the worker's end of its socket pair and a pidfd for it."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the query processes
@@ -187,7 +237,7 @@ def _zygote(requests: socket.socket, handle: Callable[[Any], Any], recycle_bytes
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 _die_with(me)
                 _first_to_go_when_out_of_memory()
-                _serve(Connection(theirs.detach()), handle, recycle_bytes)
+                _serve(theirs, handle, recycle_bytes)
             finally:
                 os._exit(0)
         theirs.close()
@@ -205,14 +255,51 @@ def _zygote(requests: socket.socket, handle: Callable[[Any], Any], recycle_bytes
 
 
 class _Member:
-    """A query process as its worker sees it: the connection to it, its pid and (on Linux) a pidfd."""
+    """A query process as its worker sees it: its end of the socket pair, its pid, (on Linux) a pidfd, and a
+    poll object for its answers."""
 
-    __slots__ = ("conn", "pid", "pidfd")
+    __slots__ = ("demoted", "pid", "pidfd", "poller", "sock")
 
-    def __init__(self, pid: int, conn: Connection, pidfd: int | None):
+    def __init__(self, pid: int, sock: socket.socket, pidfd: int | None):
         self.pid = pid
-        self.conn = conn
+        self.sock = sock
         self.pidfd = pidfd
+        self.poller = select.poll()
+        self.poller.register(sock.fileno(), select.POLLIN)
+        #: The priority the process had before it was demoted (``None``: not demoted).
+        self.demoted: int | None = None
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the process has written (an answer, or its end: EOF) within ``seconds``."""
+        return bool(self.poller.poll(max(0, int(seconds * 1000 + 0.999))))
+
+    def send(self, message: Any) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.sock.sendall(_MESSAGE.pack(len(data)) + data)
+
+    def receive(self) -> tuple[bool, bytes, Any, bool]:
+        """``(ok, body, value, retiring)`` of the answer, once :meth:`wait` has said it is there."""
+        data = self.sock.recv(_FIRST_READ)
+        if len(data) < _ANSWER.size:
+            raise EOFError()
+        ok, retiring, meta_length, body_length = _ANSWER.unpack_from(data)
+        end = _ANSWER.size + meta_length
+        whole = _recv_exactly(self.sock, end + body_length, data)
+        return ok, whole[end:], pickle.loads(whole[_ANSWER.size : end]), retiring
+
+    def demote(self) -> None:
+        with contextlib.suppress(OSError):
+            self.demoted = os.getpriority(os.PRIO_PROCESS, self.pid)
+            os.setpriority(os.PRIO_PROCESS, self.pid, DEMOTED_NICE)
+
+    def promote(self) -> bool:
+        """Give a demoted process its priority back; ``False`` when this process may not."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.pid, self.demoted)
+        except OSError:
+            return False
+        self.demoted = None
+        return True
 
     def kill(self) -> None:
         """SIGKILL the process and wait (up to a second) until it is gone."""
@@ -225,7 +312,7 @@ class _Member:
         self.close()
 
     def close(self) -> None:
-        self.conn.close()
+        self.sock.close()
         if self.pidfd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.pidfd)
@@ -238,18 +325,19 @@ class QueryProcesses:
     def __init__(
         self,
         count: int,
-        handle: Callable[[Any], Any],
+        handle: Callable[[Any], tuple[bytes, Any]],
         *,
         recycle_bytes: int | None = RECYCLE_BYTES,
         max_waiting: int | None = None,
         memory_limit: int | None = MEMORY_LIMIT,
     ):
-        """Fork the zygote, then ``count`` query processes that answer messages with ``handle(message)`` (its
-        return value or the exception it raises goes back, pickled). Call it before this process starts
-        threads. ``recycle_bytes``: replace a query process whose private memory passes it (``None``: never).
-        ``max_waiting``: how many queries may wait for a free query process at once (default ``count``); one
-        more is refused at once with :class:`Busy`. ``memory_limit``: bytes a query may add to its process
-        while it runs (``None``: no limit); past them the process is killed and :class:`OverMemory` raised."""
+        """Fork the zygote, then ``count`` query processes that answer messages with ``handle(message)``: its ``(body,
+        value)`` goes back (the body as it is, the value pickled), or the exception it raises. Call it before
+        this process starts threads. ``recycle_bytes``: replace a query process whose private memory passes it
+        (``None``: never). ``max_waiting``: how many queries may wait for a free query process at once (default
+        ``count``); one more is refused at once with :class:`Busy`. ``memory_limit``: bytes a query may add to
+        its process while it runs (``None``: no limit); past them the process is killed and :class:`OverMemory`
+        raised."""
         self.count = count
         self.memory_limit = memory_limit
         self.max_waiting = count if max_waiting is None else max_waiting
@@ -292,9 +380,10 @@ class QueryProcesses:
                 raise Lost() from None
             if not data or not fds:
                 raise Lost()
-            member = _Member(_PID.unpack(data)[0], Connection(fds[0]), fds[1] if len(fds) > 1 else None)
+            sock = socket.socket(fileno=fds[0])
+            member = _Member(_PID.unpack(data)[0], sock, fds[1] if len(fds) > 1 else None)
             try:
-                ready = member.conn.poll(READY_WITHIN) and member.conn.recv_bytes() == READY
+                ready = member.wait(READY_WITHIN) and _recv_exactly(sock, len(READY)) == READY
             except (EOFError, OSError):
                 ready = False
             if not ready:
@@ -311,8 +400,9 @@ class QueryProcesses:
         with contextlib.suppress(Lost):  # the zygote is gone: the worker is stopping
             self.idle.put(self._fork())
 
-    def call(self, message: Any, *, timeout: float) -> Any:
-        """Send ``message`` to an idle query process and return its answer, or raise the exception it raised.
+    def call(self, message: Any, *, timeout: float) -> tuple[bytes, Any]:
+        """Send ``message`` to an idle query process and return its answer ``(body, value)``, or raise the
+        exception it raised.
 
         Raises :class:`Overrun` (the process was killed) after ``timeout`` seconds, :class:`Lost` when the
         process died before answering, :class:`Busy` at once when every process is busy and ``max_waiting``
@@ -323,40 +413,42 @@ class QueryProcesses:
         except queue.Empty:
             member = self._wait_for_one(timeout)
         try:
-            member.conn.send(message)
+            member.send(message)
             answered = self._watch(member, deadline)
             if answered is not True:
                 self._replace(member, kill=True)
                 raise answered
-            ok, value, retiring = member.conn.recv()
+            ok, body, value, retiring = member.receive()
         except (EOFError, OSError):
             self._replace(member, kill=True)
             raise Lost() from None
-        if retiring:
+        if retiring or (member.demoted is not None and not member.promote()):
             self._replace(member, kill=False)
         else:
             self.idle.put(member)
         if ok:
-            return value
+            return body, value
         raise value
 
     def _watch(self, member: _Member, deadline: float) -> bool | Overrun | OverMemory:
         """Wait for ``member``'s answer until ``deadline``, reading its memory every ``WATCH_EVERY`` seconds
-        while it works: ``True`` once the answer is there, else why the wait ended."""
-        if self.memory_limit is None:
-            return True if member.conn.poll(max(deadline - time.monotonic(), 0.0)) else Overrun()
-        if member.conn.poll(min(WATCH_EVERY, max(deadline - time.monotonic(), 0.0))):
+        while it works and demoting it after ``DEMOTE_AFTER``: ``True`` once the answer is there, else why the
+        wait ended."""
+        began_at = time.monotonic()
+        if member.wait(min(WATCH_EVERY, max(deadline - began_at, 0.0))):
             return True  # most queries: answered before the first reading
         began = resident_bytes(member.pid)
         while True:
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 return Overrun()
-            if member.conn.poll(min(WATCH_EVERY, left)):
+            if member.demoted is None and now - began_at >= DEMOTE_AFTER:
+                member.demote()
+            if member.wait(min(WATCH_EVERY, left)):
                 return True
-            grown = resident_bytes(member.pid) - began
-            if grown > self.memory_limit:
-                return OverMemory(grown)
+            if self.memory_limit is not None and resident_bytes(member.pid) - began > self.memory_limit:
+                return OverMemory(resident_bytes(member.pid) - began)
 
     def _wait_for_one(self, timeout: float) -> _Member:
         with self._lock:
