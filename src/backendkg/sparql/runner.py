@@ -4,8 +4,8 @@ pyoxigraph releases the GIL while it evaluates and serializes, and cannot be int
 thread waits for the evaluating thread with a deadline; when the deadline passes, the request is answered
 (503) while the thread goes on burning CPU until the call ends or its process does. This is how
 queries run where there are no query processes (``flask run``, the Flask test client, scripts). Under
-``backendkg serve`` queries run in query processes (:mod:`backendkg._procs`) that are killed at the deadline
-instead; each of them still evaluates through :func:`run` (without a deadline), for the demotion below.
+``backendkg serve`` queries run in query processes (:mod:`backendkg.sparql.processes`) that are killed at the
+deadline instead, and demoted by their worker.
 
 The threads are daemon threads (unlike ``concurrent.futures``' workers, which interpreter exit would wait
 for) and are reused, so a cheap query pays a queue hand-off, not a thread start. A call that runs longer
