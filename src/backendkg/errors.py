@@ -52,6 +52,11 @@ class NotAcceptable(Problem):
     description = "None of the accepted media types is available."
 
 
+class UnsupportedMediaType(Problem):
+    code = 415
+    description = "The request body is of a media type this server does not take here."
+
+
 class BadGateway(Problem):
     code = 502
     description = "The upstream SPARQL endpoint gave an answer that cannot be used."

@@ -21,11 +21,11 @@ from . import (
     bodies,
     cors,
     download,
-    fastpath,
     health,
     ld,
     observability,
     pages,
+    protocol,
     ratelimit,
     security,
     skosmos,
@@ -110,7 +110,7 @@ def create_app(config: dict[str, Any] | None = None, *, kg: KnowledgeGraph | Non
     ratelimit.install(app)
     cors.install(app)
     security.install(app)
-    fastpath.install(app)
+    protocol.install(app)
     bodies.install(app)
     return app
 

@@ -10,7 +10,8 @@ every request with a body goes through :class:`BodyGuard` first:
 - at most ``BODY_READERS`` threads of a worker (default 4 of its 24) read a body at once; a request with a
   body that finds them all reading for a second gets 503 (busy, ``Retry-After``). Stalled bodies can therefore
   hold four threads of each worker, never the threads that answer GET queries, ``/health`` and the pages;
-- the body is read whole (up to the cap, for a chunked one) and the application reads it from memory.
+- the body is read whole (up to the cap, for a chunked one) and the application reads it from memory
+  (``wsgi.input``, and ``environ[BODY_KEY]``).
 
 The errors are in the house JSON shape.
 """
@@ -18,15 +19,17 @@ The errors are in the house JSON shape.
 from __future__ import annotations
 
 import io
-import json
 import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from .errors import problem_body
 from .observability import HEADER, request_id
 
 MAX_BODY_BYTES = 1024 * 1024
+#: Where the body read is left in the environ, for WSGI code that reads it after Flask may have.
+BODY_KEY = "backendkg.body"
 BODY_READERS = 4
 #: How long a request waits for a free body reader before it is told the server is busy: reading a body that
 #: has arrived takes microseconds, so only stalled bodies make anyone wait this long.
@@ -84,6 +87,7 @@ class BodyGuard:
                 environ, start_response, 400, f"The request body ended after {len(body)} of the {length} bytes."
             )
         environ["wsgi.input"] = io.BytesIO(body)
+        environ[BODY_KEY] = body
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.app(environ, start_response)
@@ -109,7 +113,7 @@ def _error(
     description: str,
     headers: dict[str, str] | None = None,
 ):
-    body = json.dumps({"code": code, "name": HTTPStatus(code).phrase, "description": description}).encode()
+    body = problem_body(code, HTTPStatus(code).phrase, description)
     start_response(
         f"{code} {HTTPStatus(code).phrase}",
         [

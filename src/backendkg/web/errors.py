@@ -7,15 +7,22 @@ endpoint down ...), which carries its own status, description and headers.
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify
+import json
+
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import Problem
 
 
+def problem_body(code: int, name: str, description: str | None) -> bytes:
+    """The body of an error answer: ``{"code", "description", "name"}`` as compact JSON."""
+    document = {"code": code, "description": description, "name": name}
+    return (json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n").encode()
+
+
 def _json(code: int, name: str, description: str | None, headers) -> Response:
-    response = jsonify({"code": code, "name": name, "description": description})
-    response.status_code = code
+    response = Response(problem_body(code, name, description), status=code, mimetype="application/json")
     for key, value in headers:
         if key.lower() != "content-type":
             response.headers[key] = value

@@ -123,6 +123,9 @@ def _line(response: Response, rid: str, *, with_query: bool) -> str:
 
 def _query_text() -> str | None:
     """The query (or update) text of the request, from what has already been read; never reads a body."""
+    text = request.environ.get("backendkg.query")  # left by the /sparql view (backendkg.web.protocol)
+    if isinstance(text, str):
+        return text
     for name in ("query", "update"):
         value = request.args.get(name)
         if value is not None:
