@@ -116,21 +116,31 @@ def test_a_query_process_killed_mid_query_is_an_error_for_its_caller(engine):
 
 
 def test_a_query_process_that_grew_past_the_limit_is_replaced_after_answering(kg, monkeypatch):
-    # Only the every-64th rule here: on a busy machine any query may take longer than CHECK_AFTER.
-    monkeypatch.setattr(_procs, "CHECK_AFTER", 3600.0)  # read by the query processes, forked below
+    monkeypatch.setattr(_procs, "CHECK_CPU", 0.0)  # measure after every query (read by the processes forked below)
     engine = Engine(kg, timeout=10, cache_bytes=0)
     engine.start_processes(1, recycle_bytes=1)  # any query process has more private memory than a byte
     try:
         (first,) = engine.processes.pids
         rows = engine.select("SELECT ?c WHERE { ?c a owl:Class }")
         assert rows  # the answer came back whole before the process left
-        assert engine.processes.replaced == 0  # a short query: its memory is measured every 64th query
-        for _ in range(_procs.CHECK_EVERY - 1):
-            engine.ask("ASK {}")
         assert engine.processes.replaced == 1
         (second,) = engine.processes.pids
         assert second != first and _gone(first)
         assert engine.ask("ASK { bkg:Role a owl:Class }") is True
+    finally:
+        engine.stop_processes()
+
+
+def test_a_query_process_measures_its_memory_only_after_enough_work(kg, monkeypatch):
+    """Reading a process's memory costs about a millisecond: cheap queries do not pay it one by one."""
+    engine = Engine(kg, timeout=10, cache_bytes=0)
+    engine.start_processes(1, recycle_bytes=1)
+    try:
+        for i in range(20):
+            engine.ask(f"ASK {{ ?s a ?o }} # {i}")
+        assert engine.processes.replaced == 0
+        engine.select("SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a ?b ?c } LIMIT 1000 } ?d ?e ?f }")
+        assert engine.processes.replaced == 1  # past CHECK_CPU of work: measured, and over the byte
     finally:
         engine.stop_processes()
 

@@ -58,10 +58,10 @@ _PR_SET_PDEATHSIG = 1
 #: --query-memory``). A fresh query process pays again for the copies of the graph's pages it touches, about
 #: a millisecond per 5 MiB, so a low limit trades query latency on large graphs for memory.
 RECYCLE_BYTES = 256 * 1024 * 1024
-#: A query process measures its private memory after a query that took this many seconds or more, and after
-#: every ``CHECK_EVERY``-th query (short queries touch little memory; reading it costs about a millisecond).
-CHECK_AFTER = 0.02
-CHECK_EVERY = 64
+#: A query process measures its private memory whenever it has used this many seconds of CPU since it last
+#: did: a query copies the graph's pages only as fast as it reads them, and reading the measure
+#: (``/proc/self/smaps_rollup``) costs about a millisecond, too much to pay after every cheap query.
+CHECK_CPU = 0.25
 _PID = struct.Struct("i")
 #: Memory a query may use while it runs (``backendkg serve --query-memory-limit``): its query process is
 #: watched while the query runs and killed past this many bytes over what it held when the query began.
@@ -82,7 +82,7 @@ DEMOTED_NICE = 10
 #: exception), whether the process retires after it, the length of the pickled value and of the raw body.
 _MESSAGE = struct.Struct("!I")
 _ANSWER = struct.Struct("!??II")
-#: The first read of a message or an answer (most fit): a larger buffer costs an allocation per read.
+#: The buffer of the first read of a message or an answer (most fit in it), allocated once per process.
 _FIRST_READ = 64 * 1024
 
 
@@ -149,7 +149,7 @@ def private_bytes(pid: int | str = "self") -> int:
     return total
 
 
-def _recv_exactly(sock: socket.socket, size: int, first: bytes = b"") -> bytes:
+def _recv_exactly(sock: socket.socket, size: int, first: bytes | memoryview = b"") -> bytes | memoryview:
     """``size`` bytes from ``sock``, beginning with those already read (``first``); raises ``EOFError``."""
     if len(first) >= size:
         return first[:size]
@@ -181,29 +181,28 @@ def _serve(sock: socket.socket, handle: Callable[[Any], tuple[bytes, Any]], recy
         sock.sendall(READY)
     except OSError:
         return
-    answered = 0
+    buffer = bytearray(_FIRST_READ)
+    checked = time.process_time()
     while True:
         try:
-            data = sock.recv(_FIRST_READ)
-            if len(data) < _MESSAGE.size:
+            got = sock.recv_into(buffer)
+            if got < _MESSAGE.size:
                 return
-            (length,) = _MESSAGE.unpack_from(data)
-            message = pickle.loads(_recv_exactly(sock, _MESSAGE.size + length, data)[_MESSAGE.size :])
+            (length,) = _MESSAGE.unpack_from(buffer)
+            data = _recv_exactly(sock, _MESSAGE.size + length, memoryview(buffer)[:got])
+            message = pickle.loads(memoryview(data)[_MESSAGE.size :])
         except (EOFError, OSError):
             return
-        began = time.monotonic()
         body = b""
         try:
             ok = True
             body, value = handle(message)
         except Exception as exc:
             ok, value = False, exc
-        answered += 1
-        retiring = bool(
-            recycle_bytes
-            and (time.monotonic() - began >= CHECK_AFTER or answered % CHECK_EVERY == 0)
-            and private_bytes() > recycle_bytes
-        )
+        retiring = False
+        if recycle_bytes and time.process_time() - checked >= CHECK_CPU:
+            retiring = private_bytes() > recycle_bytes
+            checked = time.process_time()
         try:
             meta = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # an answer or error that does not pickle
@@ -258,7 +257,7 @@ class _Member:
     """A query process as its worker sees it: its end of the socket pair, its pid, (on Linux) a pidfd, and a
     poll object for its answers."""
 
-    __slots__ = ("demoted", "pid", "pidfd", "poller", "sock")
+    __slots__ = ("buffer", "demoted", "pid", "pidfd", "poller", "sock")
 
     def __init__(self, pid: int, sock: socket.socket, pidfd: int | None):
         self.pid = pid
@@ -266,6 +265,7 @@ class _Member:
         self.pidfd = pidfd
         self.poller = select.poll()
         self.poller.register(sock.fileno(), select.POLLIN)
+        self.buffer = bytearray(_FIRST_READ)  # the first read of every answer, allocated once
         #: The priority the process had before it was demoted (``None``: not demoted).
         self.demoted: int | None = None
 
@@ -279,13 +279,13 @@ class _Member:
 
     def receive(self) -> tuple[bool, bytes, Any, bool]:
         """``(ok, body, value, retiring)`` of the answer, once :meth:`wait` has said it is there."""
-        data = self.sock.recv(_FIRST_READ)
-        if len(data) < _ANSWER.size:
+        got = self.sock.recv_into(self.buffer)
+        if got < _ANSWER.size:
             raise EOFError()
-        ok, retiring, meta_length, body_length = _ANSWER.unpack_from(data)
+        ok, retiring, meta_length, body_length = _ANSWER.unpack_from(self.buffer)
         end = _ANSWER.size + meta_length
-        whole = _recv_exactly(self.sock, end + body_length, data)
-        return ok, whole[end:], pickle.loads(whole[_ANSWER.size : end]), retiring
+        whole = memoryview(_recv_exactly(self.sock, end + body_length, memoryview(self.buffer)[:got]))
+        return ok, bytes(whole[end:]), pickle.loads(whole[_ANSWER.size : end]), retiring
 
     def demote(self) -> None:
         with contextlib.suppress(OSError):
