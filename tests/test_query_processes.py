@@ -175,3 +175,28 @@ def test_a_long_query_runs_demoted_and_its_process_serves_on_at_its_priority_or_
     else:
         assert engine.processes.replaced == 1 and len(engine.processes.pids) == 2
     assert engine.ask("ASK { bkg:Role a owl:Class }") is True
+
+
+def test_beyond_the_eager_queries_a_query_waits_a_moment_for_a_warm_process_then_takes_another(kg):
+    engine = Engine(kg, timeout=10, cache_bytes=0)
+    engine.start_processes(3, eager=1)
+    try:
+        # One at a time, the queries go to the same process: the one that answered last (warm).
+        seen = set()
+        for i in range(5):
+            engine.ask(f"ASK {{ ?s a ?o }} # {i}")
+            seen.add(engine.processes.idle[-1].pid)
+        assert len(seen) == 1
+        # A long query holds the one eager slot: a cheap query waits WARM_WAIT, not for the long one.
+        long_query = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a ?b ?c } LIMIT 2000 } ?d ?e ?f }"
+        caller = threading.Thread(target=lambda: engine.select(long_query))
+        caller.start()
+        _busy(engine.processes.pids)
+        started = time.monotonic()
+        assert engine.ask("ASK { bkg:Role a owl:Class }") is True
+        waited = time.monotonic() - started
+        assert caller.is_alive(), "the long query ended before the cheap one was asked"
+        assert waited < 0.5, f"the cheap query waited {waited:.2f} s behind the long one"
+        caller.join(20)
+    finally:
+        engine.stop_processes()

@@ -85,13 +85,23 @@ def _reserve_port(host: str, port: int) -> tuple[int, socket.socket | None]:
     return holder.getsockname()[1], holder
 
 
-def _worker_loader(app: Any, recycle_bytes: int, memory_limit: int):
+def eager_queries(workers: int) -> int:
+    """Queries one worker starts at once before the next waits a moment for a warm query process: the
+    processors shared by the workers (more running at once only evict each other's caches)."""
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _worker_loader(app: Any, recycle_bytes: int, memory_limit: int, eager: int):
     from ..web import state
 
     def load(*_: Any) -> Any:
         # In a freshly forked worker, before granian starts its threads.
         state(app).engine.start_processes(
-            QUERY_PROCESSES, recycle_bytes=recycle_bytes, max_waiting=QUERIES_WAITING, memory_limit=memory_limit
+            QUERY_PROCESSES,
+            recycle_bytes=recycle_bytes,
+            max_waiting=QUERIES_WAITING,
+            memory_limit=memory_limit,
+            eager=eager,
         )
         return app
 
@@ -319,7 +329,8 @@ def serve(
             sys.exit(1)
 
     engine = state(app).engine  # built by create_app, so that every worker inherits it
-    server = granian_server(host=host, port=port, workers=workers or default_workers(), timeout=engine.timeout)
+    workers = workers or default_workers()
+    server = granian_server(host=host, port=port, workers=workers, timeout=engine.timeout)
     shown = f"[{host}]" if ":" in host else host
 
     @server.on_startup
@@ -332,7 +343,8 @@ def serve(
     gc.collect()
     gc.freeze()
     try:
-        server.serve(target_loader=_worker_loader(app, query_memory << 20, query_memory_limit << 20), wrap_loader=False)
+        loader = _worker_loader(app, query_memory << 20, query_memory_limit << 20, eager_queries(workers))
+        server.serve(target_loader=loader, wrap_loader=False)
     finally:
         if holder is not None:
             with contextlib.suppress(OSError):

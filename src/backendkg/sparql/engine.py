@@ -223,16 +223,24 @@ class Engine:
         recycle_bytes: int | None = processes.RECYCLE_BYTES,
         max_waiting: int | None = None,
         memory_limit: int | None = processes.MEMORY_LIMIT,
+        eager: int | None = None,
     ) -> None:
         """Evaluate from now on in ``count`` query processes forked from this one
         (:mod:`backendkg.sparql.processes`); call it before this process starts threads. ``recycle_bytes``:
         replace a query process whose private memory passes it; ``max_waiting``: queries that may wait for a
         free one (more get 503 at once, see :mod:`backendkg.sparql.processes`); ``memory_limit``: bytes a
-        query may add to its process while it runs (past them: 507). Nothing happens for a backend
+        query may add to its process while it runs (past them: 507); ``eager``: queries that start at once
+        before the next waits a moment for a warm query process (see :meth:`processes.QueryProcesses._borrow`).
+        Nothing happens for a backend
         whose answers are not cacheable (a remote endpoint): forwarding a query costs no CPU worth isolating."""
         if self.fingerprint is not None and self.processes is None:
             self.processes = processes.QueryProcesses(
-                count, self._answer, recycle_bytes=recycle_bytes, max_waiting=max_waiting, memory_limit=memory_limit
+                count,
+                self._answer,
+                recycle_bytes=recycle_bytes,
+                max_waiting=max_waiting,
+                memory_limit=memory_limit,
+                eager=eager,
             )
 
     def stop_processes(self) -> None:

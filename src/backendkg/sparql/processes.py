@@ -43,7 +43,6 @@ import contextlib
 import ctypes
 import os
 import pickle
-import queue
 import select
 import signal
 import socket
@@ -75,6 +74,9 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 READY = b"ready"
 #: How long a worker waits for a fresh query process to say it is ready.
 READY_WITHIN = 10.0
+#: How long a query that finds ``eager`` query processes at work waits for one of them (warm) before it
+#: takes an idle one (cold); see :meth:`QueryProcesses._borrow`.
+WARM_WAIT = 0.002
 #: A query still running after this many seconds has its process demoted (nice ``DEMOTED_NICE``).
 DEMOTE_AFTER = 0.1
 DEMOTED_NICE = 10
@@ -330,6 +332,7 @@ class QueryProcesses:
         recycle_bytes: int | None = RECYCLE_BYTES,
         max_waiting: int | None = None,
         memory_limit: int | None = MEMORY_LIMIT,
+        eager: int | None = None,
     ):
         """Fork the zygote, then ``count`` query processes that answer messages with ``handle(message)``: its ``(body,
         value)`` goes back (the body as it is, the value pickled), or the exception it raises. Call it before
@@ -337,8 +340,11 @@ class QueryProcesses:
         (``None``: never). ``max_waiting``: how many queries may wait for a free query process at once (default
         ``count``); one more is refused at once with :class:`Busy`. ``memory_limit``: bytes a query may add to
         its process while it runs (``None``: no limit); past them the process is killed and :class:`OverMemory`
-        raised."""
+        raised. ``eager``: how many queries start at once without waiting (default ``count``); a query beyond
+        them waits up to ``WARM_WAIT`` for a process that has just answered before it takes one that has not
+        (see :meth:`_borrow`)."""
         self.count = count
+        self.eager = count if eager is None else max(1, eager)
         self.memory_limit = memory_limit
         self.max_waiting = count if max_waiting is None else max_waiting
         #: Queries waiting for a free query process now.
@@ -346,8 +352,11 @@ class QueryProcesses:
         #: Query processes replaced so far (killed at a deadline, dead, or grown past ``recycle_bytes``).
         self.replaced = 0
         # Last in, first out: the query process that answered last, whose copies of the graph's pages are the
-        # warmest, takes the next query; the others are woken only when queries come at once.
-        self.idle: queue.LifoQueue[_Member] = queue.LifoQueue()
+        # warmest, takes the next query; fresh ones go to the bottom.
+        self.idle: list[_Member] = []
+        #: Query processes lent out now.
+        self.busy = 0
+        self._pool = threading.Condition(threading.Lock())
         self.members: dict[int, _Member] = {}
         self._lock = threading.Lock()
         self._requests, theirs = socket.socketpair()
@@ -364,7 +373,7 @@ class QueryProcesses:
         theirs.close()
         self.zygote = pid
         for _ in range(count):
-            self.idle.put(self._fork())
+            self.idle.append(self._fork())
 
     @property
     def pids(self) -> list[int]:
@@ -397,8 +406,10 @@ class QueryProcesses:
             self.members.pop(member.pid, None)
         member.kill() if kill else member.close()
         self.replaced += 1
+        fresh = None
         with contextlib.suppress(Lost):  # the zygote is gone: the worker is stopping
-            self.idle.put(self._fork())
+            fresh = self._fork()
+        self._give_back(fresh, fresh=True)
 
     def call(self, message: Any, *, timeout: float) -> tuple[bytes, Any]:
         """Send ``message`` to an idle query process and return its answer ``(body, value)``, or raise the
@@ -408,10 +419,7 @@ class QueryProcesses:
         process died before answering, :class:`Busy` at once when every process is busy and ``max_waiting``
         queries wait already, or when no query process became free within ``timeout``."""
         deadline = time.monotonic() + timeout
-        try:
-            member = self.idle.get_nowait()
-        except queue.Empty:
-            member = self._wait_for_one(timeout)
+        member = self._borrow(deadline)
         try:
             member.send(message)
             answered = self._watch(member, deadline)
@@ -425,7 +433,7 @@ class QueryProcesses:
         if retiring or (member.demoted is not None and not member.promote()):
             self._replace(member, kill=False)
         else:
-            self.idle.put(member)
+            self._give_back(member)
         if ok:
             return body, value
         raise value
@@ -450,18 +458,44 @@ class QueryProcesses:
             if self.memory_limit is not None and resident_bytes(member.pid) - began > self.memory_limit:
                 return OverMemory(resident_bytes(member.pid) - began)
 
-    def _wait_for_one(self, timeout: float) -> _Member:
-        with self._lock:
+    def _borrow(self, deadline: float) -> _Member:
+        """An idle query process, lent to the caller until :meth:`_give_back`.
+
+        Fewer than ``eager`` lent out: the warmest idle one at once. Otherwise the query waits up to
+        ``WARM_WAIT`` for one of those at work to answer and takes it (still warm: its caches hold the graph
+        and the interpreter) before it takes one that sat idle (cold: every process that runs evicts the
+        others' caches, and on a machine with as many processors as workers, queries that run at once beyond
+        one per processor only wait for it anyway). A long query therefore delays a cheap one by
+        ``WARM_WAIT`` at most. Raises :class:`Busy` at once when ``max_waiting`` queries wait already, or
+        when no query process became free by ``deadline``."""
+        with self._pool:
+            if self.idle and self.busy < self.eager:
+                self.busy += 1
+                return self.idle.pop()
             if self.waiting >= self.max_waiting:
                 raise Busy()
             self.waiting += 1
-        try:
-            return self.idle.get(timeout=timeout)
-        except queue.Empty:
-            raise Busy() from None
-        finally:
-            with self._lock:
+            try:
+                patience = min(time.monotonic() + WARM_WAIT, deadline)
+                while True:
+                    now = time.monotonic()
+                    if self.idle and (now >= patience or self.busy < self.eager):
+                        self.busy += 1
+                        return self.idle.pop()
+                    if now >= deadline:
+                        raise Busy()
+                    self._pool.wait((patience if self.idle and now < patience else deadline) - now)
+            finally:
                 self.waiting -= 1
+
+    def _give_back(self, member: _Member | None, *, fresh: bool = False) -> None:
+        """Return a lent query process (``None``: one that could not be replaced) to the idle ones: on top, or
+        at the bottom if ``fresh`` (a new process has nothing cached yet)."""
+        with self._pool:
+            self.busy -= 1
+            if member is not None:
+                self.idle.insert(0, member) if fresh else self.idle.append(member)
+            self._pool.notify()
 
     def stop(self) -> None:
         """Kill every query process and the zygote (the worker is leaving)."""
