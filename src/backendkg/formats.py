@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyoxigraph as ox
 
@@ -30,7 +31,7 @@ class Format:
     #: Media types besides the registered one that clients use for it.
     media_aliases: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def media_type(self) -> str:
         """The registered media type, without parameters."""
         return self.ox_format.media_type.split(";", 1)[0].strip()
@@ -59,11 +60,11 @@ class Format:
         one graph (``rdflib.Graph().parse``, most JSON-LD tools) look for them."""
         return self.ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
-    @property
+    @cached_property
     def media_types(self) -> tuple[str, ...]:
         return (self.media_type, *self.media_aliases)
 
-    @property
+    @cached_property
     def content_type(self) -> str:
         """The ``Content-Type`` of an answer in this format (text types say they are UTF-8)."""
         if self.media_type.startswith("text/"):

@@ -49,7 +49,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
@@ -400,7 +400,7 @@ class Engine:
                 "(backendkg serve --query-memory-limit) and was stopped. Narrow it down or add a LIMIT."
             ) from None
         if self.cache is not None:
-            result = replace(result, etag=self.etag(key))
+            result = Result(result.body, result.format, result.kind, result.rows, result.truncated, self.etag(key))
             self.cache.put(key, result)
         return result
 
