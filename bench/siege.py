@@ -297,7 +297,12 @@ class Context:
     def serve(self, name: str, *extra: str) -> Iterator[Serve]:
         server = Serve(*extra, name=name, workers=self.workers, log_dir=self.log_dir)
         try:
-            server.start(None)  # type: ignore[arg-type]
+            try:
+                server.start(None)  # type: ignore[arg-type]
+            except _servers.ServerError as exc:
+                # The log may live in a temporary directory: say what it ended with.
+                lines = (self.log_dir / f"{name}.log").read_text(errors="replace").strip().splitlines()
+                raise _servers.ServerError(f"{exc}; its last line: {lines[-1] if lines else '(none)'}") from None
             yield server
         finally:
             server.stop()
