@@ -1,4 +1,5 @@
-"""The benchmark harness in bench/: its synthetic graph, its load driver, its answer checks and a short run."""
+"""The benchmark harness in bench/: its synthetic graph, its load driver, its answer checks and a short run; the
+siege report's limits and table."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ sys.path.insert(0, str(BENCH))
 import _load  # noqa: E402
 import _queries  # noqa: E402
 import _synthetic  # noqa: E402
+import siege  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +183,132 @@ def test_a_one_second_run_against_backendkg_completes(tmp_path: Path) -> None:
         assert float(cells[2].replace(",", "")) > 0, row  # req/s
         assert cells[5] == "0", row  # errors
         assert "DIFFERS" not in cells[6], row
+
+
+#: Figures of a siege run that meets every limit (what a run on the shipped graph measured, rounded).
+SIEGE_GOOD = {
+    "stalled": {
+        "stalled": 16,
+        "held_open": 8,
+        "answered": 8,
+        "cheap_sent": 400,
+        "cheap_failed": 0,
+        "cheap_p50_ms": 1.2,
+        "cheap_p99_ms": 3.2,
+        "cheap_max_ms": 11.0,
+        "health_sent": 6,
+        "health_failed": 0,
+        "health_p50_ms": 1.3,
+        "health_p99_ms": 4.3,
+        "health_max_ms": 4.4,
+    },
+    "bombs": {
+        "bombs": 4,
+        "named_507": 4,
+        "slowest_s": 4.4,
+        "bombs_s": 4.4,
+        "peak_pss": 4 << 30,
+        "peak_rss": 5 << 30,
+        "after_ok": 1,
+        "cheap_sent": 42,
+        "cheap_failed": 0,
+        "cheap_p50_ms": 4.1,
+        "cheap_p99_ms": 26.0,
+        "cheap_max_ms": 27.0,
+    },
+    "runaways": {
+        "runaways": 32,
+        "answered_503": 32,
+        "at_deadline": 16,
+        "busy": 16,
+        "slowest_s": 3.1,
+        "health_sent": 59,
+        "health_failed": 0,
+        "health_p50_ms": 1.7,
+        "health_p99_ms": 9.8,
+        "health_max_ms": 9.8,
+    },
+    "laughs": {
+        "size": 700,
+        "validate_exit": 2,
+        "validate_s": 0.3,
+        "validate_rss": 48 << 20,
+        "validate_names_file": 1,
+        "serve_exit": 2,
+        "serve_s": 0.3,
+        "serve_rss": 51 << 20,
+        "serve_names_file": 1,
+    },
+    "kills": {
+        "kills": 2,
+        "kill_gap_s": 0.01,
+        "replaced": 2,
+        "first_replaced_s": 0.01,
+        "second_replaced_s": 0.26,
+        "main_alive": 1,
+        "serving_again_s": 0.27,
+        "answered_after": 20,
+        "meanwhile_sent": 6,
+        "meanwhile_failed": 0,
+    },
+    "port": {"port": 40000, "exit": 2, "seconds": 0.14, "names_port": 1, "first_health": 200},
+    "no500": {
+        "unknown_status": 400,
+        "big_JSON_status": 507,
+        "big_JSON_bytes": 300,
+        "big_XML_status": 507,
+        "big_XML_bytes": 300,
+        "big_CSV_status": 507,
+        "big_CSV_bytes": 300,
+        "big_TSV_status": 200,
+        "big_TSV_bytes": 32 << 20,
+    },
+}
+
+#: One figure per attack that breaks its limit.
+SIEGE_BAD = {
+    "stalled": {"cheap_p99_ms": 2500.0},
+    "bombs": {"peak_pss": 6 << 30},
+    "runaways": {"health_max_ms": 1200.0},
+    "laughs": {"serve_exit": 0},
+    "kills": {"main_alive": 0},
+    "port": {"names_port": 0},
+    "no500": {"big_CSV_status": 500},
+}
+
+
+def test_siege_rows_put_each_figure_beside_its_limit() -> None:
+    assert set(SIEGE_GOOD) == set(SIEGE_BAD) == set(siege.ATTACKS)
+    for name, attack in siege.ATTACKS.items():
+        good = siege.Run(figures=dict(SIEGE_GOOD[name]))
+        bad = siege.Run(figures={**SIEGE_GOOD[name], **SIEGE_BAD[name]})
+        title, measured, limit, verdict = siege.row(attack, [good])
+        assert (title, limit, verdict) == (attack.title, attack.limit, "PASS"), name
+        assert measured and "medians" not in measured, name
+        assert siege.row(attack, [bad])[3] == "FAIL", name
+        # With repeats the figures are medians, and one run over the limit is a FAIL.
+        assert siege.row(attack, [good, good, good])[3] == "PASS", name
+        assert siege.row(attack, [good, bad, good])[3] == "FAIL (1 of 3 runs)", name
+        crashed = siege.row(attack, [siege.Run(error="ServerError: backendkg exited with status 1")])
+        assert crashed[3] == "FAIL" and "error: ServerError" in crashed[1], name
+    stalled = siege.row(siege.ATTACKS["stalled"], [siege.Run(figures=SIEGE_GOOD["stalled"])])
+    assert stalled[1].startswith("cheap-query p99 3 ms, 0 failed of 400;"), stalled
+
+
+def test_siege_medians_and_tables() -> None:
+    runs = [siege.Run(figures={"a": v, "b": 1.0}) for v in (3.0, 1.0, 2.0)] + [siege.Run(error="x")]
+    assert siege.medians(runs) == {"a": 2.0, "b": 1.0}
+    rows = [["16 stalled bodies", "p99 3 ms", "p99 < 2 s", "PASS"], ["32 runaways", "slowest 6 s", "< 5 s", "FAIL"]]
+    text = siege.table(rows).splitlines()
+    assert text[0].split() == ["attack", "measured", "limit"] and set(text[1]) == {"-", " "}
+    assert text[2].endswith("PASS") and text[3].endswith("FAIL")
+    column = text[0].index("measured")  # the columns line up
+    assert text[2].index("p99 3 ms") == text[3].index("slowest 6 s") == column
+    markdown = siege.table(rows, markdown=True).splitlines()
+    assert markdown[0] == "| attack | measured | limit |  |"
+    assert markdown[3] == "| 32 runaways | slowest 6 s | < 5 s | FAIL |"
+
+
+def test_siege_statuses_that_are_not_internal_errors() -> None:
+    assert all(siege._ok_status(s) for s in (200, 400, 404, 413, 503, 507))
+    assert not any(siege._ok_status(s) for s in (0, 500, 502, 504))
