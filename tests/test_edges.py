@@ -266,23 +266,6 @@ def test_data_answers_are_not_sniffed(live_server):
     assert "Content-Security-Policy" not in headers
 
 
-def test_a_second_server_on_a_port_in_use_exits_naming_the_port(live_server):
-    import subprocess
-    import sys
-
-    port = urllib.parse.urlsplit(live_server).port
-    done = subprocess.run(
-        [sys.executable, "-m", "backendkg", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 2
-    assert f"127.0.0.1:{port}" in done.stderr
-    assert fetch(live_server + "/health")[0] == 200
-
-
 def test_server_rendered_links_are_only_http(app):
     from backendkg.web.html.terms import href
 

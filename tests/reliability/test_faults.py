@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
@@ -275,3 +276,25 @@ def test_sigterm_lets_the_requests_in_flight_finish(start_server, local_kg, repo
     assert last_answer <= GRACEFUL_TIMEOUT
     # Then the main process reaps its workers and exits; allow for a busy machine.
     assert exited_after - last_answer <= 3.0
+
+
+def test_a_second_server_on_a_port_in_use_exits_naming_the_port(start_server):
+    """granian's workers bind with SO_REUSEPORT: without the check a second server would take half the port."""
+    base = start_server()
+    port = urlsplit(base).port
+    started = time.monotonic()
+    done = _serve_on(port)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"127.0.0.1:{port}" in done.stderr
+    assert time.monotonic() - started < 60
+    assert request(base, path="/health").status == 200
+
+
+def _serve_on(port: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "backendkg", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
