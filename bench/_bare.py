@@ -2,7 +2,7 @@
 
 Usage: ``python _bare.py FILE``. The process prints ``ready <seconds to load>`` once the store is loaded, then
 reads one line of JSON from standard input, ``{"queries": [[text, construct], ...], "repeat": N}``, evaluates
-each query ``N`` times, serialising the answer as a server would (SPARQL JSON, N-Triples), prints
+each query ``N`` times, serialising the answer as a server would (SPARQL JSON, Turtle), prints
 ``{"latencies": [[seconds, ...], ...], "sizes": [bytes, ...]}`` and exits.
 """
 
@@ -29,7 +29,7 @@ def main(path: str) -> None:
             started = time.perf_counter()
             result = store.query(text)
             if construct:
-                body = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+                body = ox.serialize(result, format=ox.RdfFormat.TURTLE)
             else:
                 body = result.serialize(format=ox.QueryResultsFormat.JSON)
             times.append(time.perf_counter() - started)

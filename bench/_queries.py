@@ -16,7 +16,7 @@ PREFIX skill: <https://w3id.org/backendkg/skill/>
 """
 
 SELECT_ACCEPT = "application/sparql-results+json"
-CONSTRUCT_ACCEPT = "application/n-triples"
+CONSTRUCT_ACCEPT = "text/turtle"
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Query:
     def accept(self) -> str:
         return CONSTRUCT_ACCEPT if self.construct else SELECT_ACCEPT
 
-    def path(self, endpoint_path: str, *, variant: int | None = None) -> str:
+    def path(self, endpoint_path: str, *, variant: int | str | None = None) -> str:
         """The GET request target for this query; ``variant`` appends a comment that makes the text unique."""
         text = self.text if variant is None else f"{self.text}\n# {variant}\n"
         return f"{endpoint_path}?query={quote(text, safe='')}"
@@ -105,7 +105,7 @@ def _term_key(term: dict[str, str]) -> tuple[str, ...]:
 def answer(query: Query, body: bytes) -> Counter:
     """The answer in ``body`` as a multiset of rows (SELECT) or triples (CONSTRUCT), for comparison."""
     if query.construct:
-        triples = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+        triples = ox.parse(body, format=ox.RdfFormat.TURTLE)
         return Counter(str(t) for t in set(triples))
     document = json.loads(body)
     variables = document["head"]["vars"]
