@@ -76,7 +76,7 @@ READY = b"ready"
 READY_WITHIN = 10.0
 #: How long a query that finds ``eager`` query processes at work waits for one of them (warm) before it
 #: takes an idle one (cold); see :meth:`QueryProcesses._borrow`.
-WARM_WAIT = 0.002
+WARM_WAIT = 0.01
 #: A query still running after this many seconds has its process demoted (nice ``DEMOTED_NICE``).
 DEMOTE_AFTER = 0.1
 DEMOTED_NICE = 10
@@ -469,7 +469,7 @@ class QueryProcesses:
         ``WARM_WAIT`` at most. Raises :class:`Busy` at once when ``max_waiting`` queries wait already, or
         when no query process became free by ``deadline``."""
         with self._pool:
-            if self.idle and self.busy < self.eager:
+            if self.idle and self.busy < self.eager and not self.waiting:  # no overtaking those who wait
                 self.busy += 1
                 return self.idle.pop()
             if self.waiting >= self.max_waiting:
