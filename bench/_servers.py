@@ -68,12 +68,20 @@ class Server:
     def after_start(self, data: Path) -> None:
         """Hook for servers that take their data over HTTP once they listen."""
 
+    def environment(self) -> dict[str, str] | None:
+        """The environment of the server process (``None``: this process's)."""
+        return None
+
     def start(self, data: Path) -> None:
         self.port = free_port()
         self._log = (self.log_dir / f"{self.name}.log").open("ab")
         began = time.perf_counter()
         self.process = subprocess.Popen(
-            self.command(data), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(data),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=self.environment(),
         )
         self.wait_ready()
         self.after_start(data)
@@ -150,6 +158,20 @@ class Backendkg(Server):
             "--data",
             str(data),
         ]
+
+
+class Baseline(Backendkg):
+    """``backendkg serve`` from another checkout of backendkg (``source``: its ``src`` folder), to compare a
+    change with the code before it in one run."""
+
+    name = "baseline"
+
+    def __init__(self, *, source: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+
+    def environment(self) -> dict[str, str] | None:
+        return {**os.environ, "PYTHONPATH": str(self.source)}
 
 
 class Oxigraph(Server):

@@ -232,21 +232,24 @@ def throughput_report(
         for query in queries:
             mine = cells[(query.name, "backendkg")]
             row = [query.title]
-            for other, target in (
-                ("oxigraph", _native_target(query, texts)),
-                ("rdflib-endpoint", RDFLIB_TARGET),
-            ):
+            versus = [("oxigraph", _native_target(query, texts)), ("rdflib-endpoint", RDFLIB_TARGET)]
+            if "baseline" in servers:
+                versus.append(("baseline", None))
+            for other, target in versus:
                 if other not in servers:
                     row += ["n/a", "n/a", "", ""]
                     continue
                 theirs = cells[(query.name, other)]
                 ratio = _ratio(mine.rps, theirs.rps)
                 valid = mine.correct and theirs.correct and mine.errors == 0
-                verdict = _verdict(ratio, target, valid)
-                verdicts.append((query.name, other, ratio, target, verdict))
                 by_cpu = _ratio(
                     theirs.median(lambda r: r.server_ms_per_request), mine.median(lambda r: r.server_ms_per_request)
                 )
+                if target is None:  # the baseline: a comparison, not a target
+                    row += [f"{_fmt(ratio, 2)}x", f"{_fmt(by_cpu, 2)}x", "", "" if valid else "DIFFERS"]
+                    continue
+                verdict = _verdict(ratio, target, valid)
+                verdicts.append((query.name, other, ratio, target, verdict))
                 row += [f"{_fmt(ratio, 2)}x", f"{_fmt(by_cpu, 2)}x", f">= {target:g}x", verdict]
             ratio_rows.append(row)
         headers = [
@@ -260,6 +263,8 @@ def throughput_report(
             "target",
             "",
         ]
+        if "baseline" in servers:
+            headers += ["vs baseline", "by CPU/req", "", ""]
         text += ["", _table(headers, ratio_rows, markdown=markdown)]
     return "\n".join(text), verdicts
 
@@ -313,9 +318,11 @@ def run_throughput(
     active: dict[str, _servers.Server] = {}
     with ExitStack() as stack:
         for name in server_names:
-            cls = _servers.SERVERS[name]
-            kwargs = {"workers": options["workers"]} if name == "backendkg" else {}
-            server = cls(log_dir=log_dir, **kwargs)
+            if name == "baseline":
+                server = _servers.Baseline(source=options["baseline"], workers=options["workers"], log_dir=log_dir)
+            else:
+                kwargs = {"workers": options["workers"]} if name == "backendkg" else {}
+                server = _servers.SERVERS[name](log_dir=log_dir, **kwargs)
             stack.callback(server.stop)
             server.start(data)
             active[name] = server
@@ -639,6 +646,14 @@ def _machine() -> str:
 @click.option("--seed", type=int, default=42, help="Seed of the synthetic graph.")
 @click.option("--workers", type=int, help="`backendkg serve --workers` (default: its own default).")
 @click.option(
+    "--baseline",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help=(
+        "The src folder of another checkout of backendkg (e.g. made with `git worktree add`), served as "
+        "`baseline` beside this one: its ratio to backendkg says what a change did, measured in one run."
+    ),
+)
+@click.option(
     "--texts",
     type=click.Choice(["both", *TEXTS]),
     default="both",
@@ -709,6 +724,8 @@ def _throughput(options: dict, work: Path, records: dict) -> tuple[list[str], di
             _echo(f"skipping {name}: {reason}")
         else:
             server_names.append(name)
+    if options["baseline"] is not None:
+        server_names.append("baseline")
     outputs, all_verdicts = [], []
     for dataset in options["datasets"]:
         if dataset == "shipped":

@@ -86,3 +86,25 @@ def test_too_many_parameters_and_bad_utf8_are_400():
     assert len(_parameters("&".join(["a=1"] * MAX_FIELDS))["a"]) == MAX_FIELDS
     with pytest.raises(BadRequest, match="not valid UTF-8"):
         _parameters("query=%C3%28")
+
+
+def test_a_fault_of_the_server_is_a_500_in_the_json_shape_and_the_next_query_is_answered(app, monkeypatch, caplog):
+    import json
+
+    from backendkg.web import state
+
+    engine = state(app).engine
+    client = app.test_client()
+    real = engine.run
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a fault")
+
+    monkeypatch.setattr(engine, "run", broken)
+    response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # fault"})
+    assert response.status_code == 500
+    assert json.loads(response.data)["name"] == "Internal Server Error"
+    assert response.headers["Access-Control-Allow-Origin"] == "*" and response.headers["X-Request-Id"]
+    assert "unhandled error" in caplog.text
+    monkeypatch.setattr(engine, "run", real)
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # fine"}).status_code == 200

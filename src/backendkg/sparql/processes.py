@@ -75,8 +75,9 @@ READY = b"ready"
 #: How long a worker waits for a fresh query process to say it is ready.
 READY_WITHIN = 10.0
 #: How long a query that finds ``eager`` query processes at work waits for one of them (warm) before it
-#: takes an idle one (cold); see :meth:`QueryProcesses._borrow`.
-WARM_WAIT = 0.01
+#: takes an idle one (cold), and how long a query at work may have run before nobody waits for it; see
+#: :meth:`QueryProcesses._borrow`.
+WARM_WAIT = 0.05
 #: A query still running after this many seconds has its process demoted (nice ``DEMOTED_NICE``).
 DEMOTE_AFTER = 0.1
 DEMOTED_NICE = 10
@@ -354,8 +355,9 @@ class QueryProcesses:
         # Last in, first out: the query process that answered last, whose copies of the graph's pages are the
         # warmest, takes the next query; fresh ones go to the bottom.
         self.idle: list[_Member] = []
-        #: Query processes lent out now.
+        #: Query processes lent out now, and since when (by pid).
         self.busy = 0
+        self.started: dict[int, float] = {}
         self._pool = threading.Condition(threading.Lock())
         self.members: dict[int, _Member] = {}
         self._lock = threading.Lock()
@@ -409,7 +411,7 @@ class QueryProcesses:
         fresh = None
         with contextlib.suppress(Lost):  # the zygote is gone: the worker is stopping
             fresh = self._fork()
-        self._give_back(fresh, fresh=True)
+        self._give_back(fresh, fresh=True, lent=member)
 
     def call(self, message: Any, *, timeout: float) -> tuple[bytes, Any]:
         """Send ``message`` to an idle query process and return its answer ``(body, value)``, or raise the
@@ -461,17 +463,16 @@ class QueryProcesses:
     def _borrow(self, deadline: float) -> _Member:
         """An idle query process, lent to the caller until :meth:`_give_back`.
 
-        Fewer than ``eager`` lent out: the warmest idle one at once. Otherwise the query waits up to
-        ``WARM_WAIT`` for one of those at work to answer and takes it (still warm: its caches hold the graph
-        and the interpreter) before it takes one that sat idle (cold: every process that runs evicts the
-        others' caches, and on a machine with as many processors as workers, queries that run at once beyond
-        one per processor only wait for it anyway). A long query therefore delays a cheap one by
-        ``WARM_WAIT`` at most. Raises :class:`Busy` at once when ``max_waiting`` queries wait already, or
-        when no query process became free by ``deadline``."""
+        Fewer than ``eager`` lent out: the warmest idle one at once. Otherwise the query waits, in turn, for one
+        of those at work to answer and takes it (still warm: its caches hold the graph and the interpreter)
+        rather than one that sat idle (cold: every process that runs evicts the others' caches, and with as
+        many processors as the eager queries, more queries at once only share them). It takes an idle one
+        after waiting ``WARM_WAIT`` itself, or as soon as the oldest query at work has run that long (a long
+        query holds an eager place: nobody waits for it). Raises :class:`Busy` at once when ``max_waiting``
+        queries wait already, or when no query process became free by ``deadline``."""
         with self._pool:
             if self.idle and self.busy < self.eager and not self.waiting:  # no overtaking those who wait
-                self.busy += 1
-                return self.idle.pop()
+                return self._lend()
             if self.waiting >= self.max_waiting:
                 raise Busy()
             self.waiting += 1
@@ -479,20 +480,28 @@ class QueryProcesses:
                 patience = min(time.monotonic() + WARM_WAIT, deadline)
                 while True:
                     now = time.monotonic()
-                    if self.idle and (now >= patience or self.busy < self.eager):
-                        self.busy += 1
-                        return self.idle.pop()
+                    long_after = min(self.started.values(), default=now) + WARM_WAIT
+                    if self.idle and (self.busy < self.eager or now >= patience or now >= long_after):
+                        return self._lend()
                     if now >= deadline:
                         raise Busy()
-                    self._pool.wait((patience if self.idle and now < patience else deadline) - now)
+                    wake = min(patience, long_after) if self.idle else deadline
+                    self._pool.wait(max(min(wake, deadline) - now, 0.0005))
             finally:
                 self.waiting -= 1
 
-    def _give_back(self, member: _Member | None, *, fresh: bool = False) -> None:
+    def _lend(self) -> _Member:
+        member = self.idle.pop()
+        self.busy += 1
+        self.started[member.pid] = time.monotonic()
+        return member
+
+    def _give_back(self, member: _Member | None, *, fresh: bool = False, lent: _Member | None = None) -> None:
         """Return a lent query process (``None``: one that could not be replaced) to the idle ones: on top, or
-        at the bottom if ``fresh`` (a new process has nothing cached yet)."""
+        at the bottom if ``fresh`` (a new process has nothing cached yet, and takes the place of ``lent``)."""
         with self._pool:
             self.busy -= 1
+            self.started.pop((lent or member).pid if (lent or member) is not None else -1, None)
             if member is not None:
                 self.idle.insert(0, member) if fresh else self.idle.append(member)
             self._pool.notify()

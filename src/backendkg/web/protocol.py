@@ -27,6 +27,7 @@ whose ``/sparql`` view answers with :func:`answer` as well (:mod:`backendkg.web.
 from __future__ import annotations
 
 import codecs
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -51,6 +52,8 @@ from .cors import ALLOW_ORIGIN, EXPOSED
 from .errors import problem_body
 from .observability import HEADER, flag, request_id
 from .security import ALL as SECURITY_HEADERS
+
+_log = logging.getLogger("backendkg.web")
 
 PATHS = frozenset(("/sparql", "/sparql/"))
 #: Where the query text of a request is left for the access log.
@@ -99,6 +102,9 @@ def answer(environ: dict[str, Any], engine: Engine) -> Reply | None:
         return _answer(environ, engine)
     except Problem as problem:
         return error_reply(problem)
+    except Exception:  # a fault of the server's own: logged, and answered in the same shape as every error
+        _log.exception("unhandled error answering a query request")
+        return error_reply(Problem("The server met an unexpected error; it has been logged."))
 
 
 def _answer(environ: dict[str, Any], engine: Engine) -> Reply | None:
