@@ -31,10 +31,15 @@ def engine(kg):
     engine.stop_processes()
 
 
-def _gone(pid: int, within: float = 2.0) -> bool:
+def _gone(pid: int, within: float = 5.0) -> bool:
+    """Whether process ``pid`` has exited (or is a zombie) within ``within`` seconds: a killed process is torn
+    down by the kernel after the kill returns, slowly on a busy machine."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
             return True
         time.sleep(0.01)
     return False
@@ -153,21 +158,35 @@ def test_stopping_ends_the_zygote_and_every_query_process(kg):
     assert all(_gone(pid) for pid in pids)
 
 
-def test_a_long_query_runs_demoted_and_its_process_serves_on_at_its_priority_or_is_replaced(engine):
+# About 0.4 s of CPU: past DEMOTE_AFTER, and long enough to be seen working. Demoted, on a machine that other
+# work keeps busy, it may take many times that: the tests give it a minute.
+LONG_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a ?b ?c } LIMIT 700 } ?d ?e ?f }"
+
+
+def test_a_long_query_runs_demoted_and_its_process_serves_on_at_its_priority_or_is_replaced(kg):
     """A query past ``DEMOTE_AFTER`` yields the processors to short ones; once it has answered its process gets
     its priority back (as root) or a fresh process takes its place."""
-    long_query = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a ?b ?c } LIMIT 2000 } ?d ?e ?f }"
+    engine = Engine(kg, timeout=60, cache_bytes=0)
+    engine.start_processes(2)
+    try:
+        _demoted_then_restored(engine)
+    finally:
+        engine.stop_processes()
+
+
+def _demoted_then_restored(engine: Engine) -> None:
+    long_query = LONG_QUERY
     niceness: dict[int, int] = {}
     answer: list[list] = []
     caller = threading.Thread(target=lambda: answer.append(engine.select(long_query)))
     caller.start()
     busy = _busy(engine.processes.pids)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while caller.is_alive() and time.monotonic() < deadline:
         with contextlib.suppress(psutil.Error):
             niceness[busy] = max(niceness.get(busy, 0), psutil.Process(busy).nice())
         time.sleep(0.02)
-    caller.join(10)
+    caller.join(60)
     assert answer and int(answer[0][0]["n"].value) > 0
     assert niceness[busy] == _procs.DEMOTED_NICE
     if busy in engine.processes.pids:
@@ -178,7 +197,7 @@ def test_a_long_query_runs_demoted_and_its_process_serves_on_at_its_priority_or_
 
 
 def test_beyond_the_eager_queries_a_query_waits_a_moment_for_a_warm_process_then_takes_another(kg):
-    engine = Engine(kg, timeout=10, cache_bytes=0)
+    engine = Engine(kg, timeout=60, cache_bytes=0)
     engine.start_processes(3, eager=1)
     try:
         # One at a time, the queries go to the same process: the one that answered last (warm).
@@ -188,8 +207,7 @@ def test_beyond_the_eager_queries_a_query_waits_a_moment_for_a_warm_process_then
             seen.add(engine.processes.idle[-1].pid)
         assert len(seen) == 1
         # A long query holds the one eager slot: a cheap query waits WARM_WAIT, not for the long one.
-        long_query = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a ?b ?c } LIMIT 2000 } ?d ?e ?f }"
-        caller = threading.Thread(target=lambda: engine.select(long_query))
+        caller = threading.Thread(target=lambda: engine.select(LONG_QUERY))
         caller.start()
         _busy(engine.processes.pids)
         started = time.monotonic()
@@ -197,6 +215,6 @@ def test_beyond_the_eager_queries_a_query_waits_a_moment_for_a_warm_process_then
         waited = time.monotonic() - started
         assert caller.is_alive(), "the long query ended before the cheap one was asked"
         assert waited < 0.5, f"the cheap query waited {waited:.2f} s behind the long one"
-        caller.join(20)
+        caller.join(60)
     finally:
         engine.stop_processes()
