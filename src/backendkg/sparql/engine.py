@@ -231,8 +231,8 @@ class Engine:
         free one (more get 503 at once, see :mod:`backendkg.sparql.processes`); ``memory_limit``: bytes a
         query may add to its process while it runs (past them: 507); ``eager``: queries that start at once
         before the next waits a moment for a warm query process (see :meth:`processes.QueryProcesses._borrow`).
-        Nothing happens for a backend
-        whose answers are not cacheable (a remote endpoint): forwarding a query costs no CPU worth isolating."""
+        Nothing happens for a backend whose answers are not cacheable (a remote endpoint): forwarding a query
+        costs no CPU worth isolating."""
         if self.fingerprint is not None and self.processes is None:
             self.processes = processes.QueryProcesses(
                 count,

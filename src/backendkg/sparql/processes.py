@@ -152,8 +152,9 @@ def private_bytes(pid: int | str = "self") -> int:
     return total
 
 
-def _recv_exactly(sock: socket.socket, size: int, first: bytes | memoryview = b"") -> bytes | memoryview:
-    """``size`` bytes from ``sock``, beginning with those already read (``first``); raises ``EOFError``."""
+def _recv_exactly(sock: socket.socket, size: int, first: bytes | memoryview = b"") -> bytes | memoryview | bytearray:
+    """``size`` bytes from ``sock``, beginning with those already read (``first``), not copied once more than
+    reading them takes; raises ``EOFError``."""
     if len(first) >= size:
         return first[:size]
     buffer = bytearray(size)
@@ -165,7 +166,7 @@ def _recv_exactly(sock: socket.socket, size: int, first: bytes | memoryview = b"
         if not n:
             raise EOFError()
         got += n
-    return bytes(buffer)
+    return buffer
 
 
 def _send_parts(sock: socket.socket, parts: list[bytes]) -> None:
@@ -412,7 +413,7 @@ class QueryProcesses:
         fresh = None
         with contextlib.suppress(Lost):  # the zygote is gone: the worker is stopping
             fresh = self._fork()
-        self._give_back(fresh, fresh=True, lent=member)
+        self._give_back(member, fresh)
 
     def call(self, message: Any, *, timeout: float) -> tuple[bytes, Any]:
         """Send ``message`` to an idle query process and return its answer ``(body, value)``, or raise the
@@ -436,7 +437,7 @@ class QueryProcesses:
         if retiring or (member.demoted is not None and not member.promote()):
             self._replace(member, kill=False)
         else:
-            self._give_back(member)
+            self._give_back(member, member)
         if ok:
             return body, value
         raise value
@@ -458,8 +459,10 @@ class QueryProcesses:
                 member.demote()
             if member.wait(min(WATCH_EVERY, left)):
                 return True
-            if self.memory_limit is not None and resident_bytes(member.pid) - began > self.memory_limit:
-                return OverMemory(resident_bytes(member.pid) - began)
+            if self.memory_limit is not None:
+                grown = resident_bytes(member.pid) - began
+                if grown > self.memory_limit:
+                    return OverMemory(grown)
 
     def _borrow(self, deadline: float) -> _Member:
         """An idle query process, lent to the caller until :meth:`_give_back`.
@@ -497,14 +500,16 @@ class QueryProcesses:
         self.started[member.pid] = time.monotonic()
         return member
 
-    def _give_back(self, member: _Member | None, *, fresh: bool = False, lent: _Member | None = None) -> None:
-        """Return a lent query process (``None``: one that could not be replaced) to the idle ones: on top, or
-        at the bottom if ``fresh`` (a new process has nothing cached yet, and takes the place of ``lent``)."""
+    def _give_back(self, lent: _Member, back: _Member | None) -> None:
+        """End the loan of ``lent``; ``back`` joins the idle ones: ``lent`` itself on top (warm), or a fresh
+        process in its place at the bottom (nothing cached yet), or nothing when none could be forked."""
         with self._pool:
             self.busy -= 1
-            self.started.pop((lent or member).pid if (lent or member) is not None else -1, None)
-            if member is not None:
-                self.idle.insert(0, member) if fresh else self.idle.append(member)
+            self.started.pop(lent.pid, None)
+            if back is lent:
+                self.idle.append(back)
+            elif back is not None:
+                self.idle.insert(0, back)
             self._pool.notify()
 
     def stop(self) -> None:

@@ -315,7 +315,7 @@ class Endpoint:
         self.app = app
         self.engine = engine
         self.remember = engine.cache is not None
-        # Raw GET request -> (engine key, status line, headers) of the answer it got.
+        # Raw GET request -> (engine key, headers) of the 200 answer it got.
         self.entries: OrderedDict[tuple, tuple[tuple, list[tuple[str, str]]]] = OrderedDict()
         self.lock = threading.Lock()
 
