@@ -235,4 +235,75 @@ class RdflibEndpoint(Server):
         ]
 
 
-SERVERS: dict[str, type[Server]] = {cls.name: cls for cls in (Backendkg, Oxigraph, RdflibEndpoint)}
+class BareGranian(Server):
+    """The bare WSGI application of ``_bare_granian.py`` on granian: pyoxigraph evaluating in the request thread,
+    nothing else (what any server on backendkg's stack that does not isolate its queries reaches)."""
+
+    name = "bare-granian"
+    endpoint = "/sparql"
+    ready_path = "/sparql?query=ASK%7B%7D"
+    #: The application in ``_bare_granian.py``, and the granian interface it speaks.
+    application = "wsgi"
+    interface = "wsgi"
+    settings: ClassVar[list[str]] = ["--blocking-threads", "1", "--runtime-mode", "st"]
+
+    def __init__(self, *, workers: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.workers = workers or max(os.cpu_count() or 1, 2)
+        self.data = Path()
+
+    @classmethod
+    def available(cls) -> str | None:
+        return None if shutil.which("granian") else "the `granian` command is not installed"
+
+    def command(self, data: Path) -> list[str]:
+        return [
+            shutil.which("granian") or "granian",
+            "--interface",
+            self.interface,
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            *self.settings,
+            "--http",
+            "1",
+            "--no-ws",
+            "--working-dir",
+            str(Path(__file__).resolve().parent),
+            f"_bare_granian:{self.application}",
+        ]
+
+    def start(self, data: Path) -> None:
+        self.data = data
+        super().start(data)
+
+    def environment(self) -> dict[str, str] | None:
+        return {**os.environ, "BARE_DATA": str(self.data)}
+
+
+class BareCached(BareGranian):
+    """The bare WSGI application with a dictionary of answers by query string in front (what any server on
+    granian that answers repeated queries from memory reaches)."""
+
+    name = "bare-cached"
+    application = "cached"
+
+
+class BareIsolated(BareGranian):
+    """The bare RSGI application of ``_bare_granian.py``: every query evaluated in a query process, over a socket
+    pair, by an event loop (what any server on backendkg's stack that can kill a query reaches)."""
+
+    name = "bare-isolated"
+    application = "rsgi"
+    interface = "rsgi"
+    settings: ClassVar[list[str]] = ["--runtime-mode", "st"]
+
+
+SERVERS: dict[str, type[Server]] = {
+    cls.name: cls for cls in (Backendkg, Oxigraph, RdflibEndpoint, BareGranian, BareCached, BareIsolated)
+}
+#: The servers measured unless ``--servers`` says otherwise.
+DEFAULT = ("backendkg", "oxigraph", "rdflib-endpoint")

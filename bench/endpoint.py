@@ -6,6 +6,9 @@ the same answers, and prints requests/s, p50 and p99 per server and query with b
 every query text unique (a tool building its queries; no result cache helps) and with the same text again and
 again (a popular query; a result cache may answer it).
 
+``--servers`` may add the bare granian + pyoxigraph applications of ``_bare_granian.py``: bounds of what any
+server on backendkg's stack reaches on this machine, with and without its queries in processes it could kill.
+
 Scale (``--scale``): about 1M synthetic triples; load time and peak memory of ``backendkg serve --data`` against a
 bare ``pyoxigraph.Store().load`` in a fresh process, and query latency through the server against pyoxigraph
 called directly.
@@ -266,7 +269,33 @@ def throughput_report(
         if "baseline" in servers:
             headers += ["vs baseline", "by CPU/req", "", ""]
         text += ["", _table(headers, ratio_rows, markdown=markdown)]
+    bare = [name for name in BARE if name in servers]
+    if bare and "oxigraph" in servers:
+        text += ["", _table(*_ceiling(servers, bare, cells, queries), markdown=markdown)]
     return "\n".join(text), verdicts
+
+
+#: The bare applications on backendkg's stack (``_bare_granian.py``).
+BARE = ("bare-granian", "bare-cached", "bare-isolated")
+
+
+def _ceiling(
+    servers: list[str], bare: list[str], cells: dict[tuple[str, str], Cell], queries: list[_queries.Query]
+) -> tuple[list[str], list[list[str]]]:
+    """The ratios of the bare applications to oxigraph (how far a server on granian and pyoxigraph gets at all),
+    and backendkg's to them (what it costs beyond the bare minimum)."""
+    headers = ["query", *(f"{name} vs oxigraph" for name in bare)]
+    if "backendkg" in servers:
+        headers += [f"backendkg vs {name}" for name in bare]
+    rows = []
+    for query in queries:
+        native = cells[(query.name, "oxigraph")].rps
+        row = [query.title, *(f"{_fmt(_ratio(cells[(query.name, name)].rps, native), 2)}x" for name in bare)]
+        if "backendkg" in servers:
+            mine = cells[(query.name, "backendkg")].rps
+            row += [f"{_fmt(_ratio(mine, cells[(query.name, name)].rps), 2)}x" for name in bare]
+        rows.append(row)
+    return headers, rows
 
 
 def _verify(
@@ -321,7 +350,7 @@ def run_throughput(
             if name == "baseline":
                 server = _servers.Baseline(source=options["baseline"], workers=options["workers"], log_dir=log_dir)
             else:
-                kwargs = {"workers": options["workers"]} if name == "backendkg" else {}
+                kwargs = {"workers": options["workers"]} if name in ("backendkg", *BARE) else {}
                 server = _servers.SERVERS[name](log_dir=log_dir, **kwargs)
             stack.callback(server.stop)
             server.start(data)
@@ -634,9 +663,12 @@ def _machine() -> str:
 @click.option("--warmup", type=float, default=1.0, help="Seconds of unrecorded load per server and query first.")
 @click.option(
     "--servers",
-    default=",".join(_servers.SERVERS),
+    default=",".join(_servers.DEFAULT),
     callback=_names(list(_servers.SERVERS)),
-    help="Servers to compare, comma-separated.",
+    help=(
+        "Servers to compare, comma-separated: " + ", ".join(_servers.SERVERS) + ". The bare ones "
+        "(_bare_granian.py) say how close any server on granian and pyoxigraph comes to oxigraph here."
+    ),
 )
 @click.option(
     "--datasets", default="shipped,synthetic", callback=_names(["shipped", "synthetic"]), help="Datasets to serve."

@@ -187,6 +187,43 @@ def test_a_one_second_run_against_backendkg_completes(tmp_path: Path) -> None:
         assert "DIFFERS" not in cells[6], row
 
 
+def test_the_bare_servers_answer_as_oxigraph_does_and_get_their_own_table(tmp_path: Path) -> None:
+    markdown = tmp_path / "report.md"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "endpoint.py"),
+            "--servers=backendkg,oxigraph,bare-granian,bare-cached,bare-isolated",
+            "--datasets=synthetic",
+            "--synthetic-triples=3000",
+            "--queries=label,join,construct",
+            "--texts=unique",
+            "--duration=0.5",
+            "--warmup=0",
+            "--quiet-wait=0",
+            "--workers=1",
+            f"--work-dir={tmp_path}",
+            f"--markdown={markdown}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = markdown.read_text()
+    for server in ("bare-granian", "bare-cached", "bare-isolated"):
+        rows = [line for line in report.splitlines() if line.startswith("| ") and f"| {server} |" in line]
+        assert len(rows) == 3, report
+        for row in rows:
+            cells = [cell.strip() for cell in row.strip("|").split("|")]
+            assert float(cells[2].replace(",", "")) > 0, row  # req/s
+            assert cells[5] == "0", row  # errors
+            assert "DIFFERS" not in cells[6] and "HTTP" not in cells[6], row  # the same answer as oxigraph's
+    header = next(line for line in report.splitlines() if "bare-granian vs oxigraph" in line)
+    assert "bare-cached vs oxigraph" in header and "bare-isolated vs oxigraph" in header
+    assert "backendkg vs bare-isolated" in header
+
+
 #: Figures of a siege run that meets every limit (what a run on the shipped graph measured, rounded).
 SIEGE_GOOD = {
     "stalled": {
