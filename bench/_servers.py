@@ -68,8 +68,8 @@ class Server:
     def after_start(self, data: Path) -> None:
         """Hook for servers that take their data over HTTP once they listen."""
 
-    def environment(self) -> dict[str, str] | None:
-        """The environment of the server process (``None``: this process's)."""
+    def environment(self, data: Path) -> dict[str, str] | None:
+        """The environment of the server process serving ``data`` (``None``: this process's)."""
         return None
 
     def start(self, data: Path) -> None:
@@ -81,7 +81,7 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=self.environment(),
+            env=self.environment(data),
         )
         self.wait_ready()
         self.after_start(data)
@@ -170,7 +170,7 @@ class Baseline(Backendkg):
         super().__init__(**kwargs)
         self.source = source
 
-    def environment(self) -> dict[str, str] | None:
+    def environment(self, data: Path) -> dict[str, str] | None:
         return {**os.environ, "PYTHONPATH": str(self.source)}
 
 
@@ -250,7 +250,6 @@ class BareGranian(Server):
     def __init__(self, *, workers: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.workers = workers or max(os.cpu_count() or 1, 2)
-        self.data = Path()
 
     @classmethod
     def available(cls) -> str | None:
@@ -276,12 +275,8 @@ class BareGranian(Server):
             f"_bare_granian:{self.application}",
         ]
 
-    def start(self, data: Path) -> None:
-        self.data = data
-        super().start(data)
-
-    def environment(self) -> dict[str, str] | None:
-        return {**os.environ, "BARE_DATA": str(self.data)}
+    def environment(self, data: Path) -> dict[str, str] | None:
+        return {**os.environ, "BARE_DATA": str(data)}
 
 
 class BareCached(BareGranian):

@@ -154,17 +154,16 @@ def test_driver_counts_a_refused_connection_as_an_error() -> None:
     assert "ConnectionRefusedError" in stats.error_samples[0]
 
 
-def test_a_one_second_run_against_backendkg_completes(tmp_path: Path) -> None:
+def _bench_report(tmp_path: Path, *options: str, timeout: float) -> str:
+    """The Markdown report of a short ``bench/endpoint.py`` run on a small synthetic graph with ``options``."""
     markdown = tmp_path / "report.md"
     completed = subprocess.run(
         [
             sys.executable,
             str(BENCH / "endpoint.py"),
-            "--servers=backendkg",
+            *options,
             "--datasets=synthetic",
             "--synthetic-triples=3000",
-            "--queries=label,construct",
-            "--duration=1",
             "--warmup=0",
             "--quiet-wait=0",
             "--workers=1",
@@ -173,52 +172,44 @@ def test_a_one_second_run_against_backendkg_completes(tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     assert completed.returncode == 0, completed.stderr
-    report = markdown.read_text()
-    rows = [line for line in report.splitlines() if line.startswith("| ") and "backendkg |" in line]
-    assert len(rows) == 4, report  # two queries, each with unique texts and with the same text repeated
+    return markdown.read_text()
+
+
+def _server_rows(report: str, server: str) -> list[list[str]]:
+    """The cells of the report's rows for ``server``, each row checked: requests answered, no errors, and the
+    same answer as the other servers'."""
+    rows = []
+    for line in report.splitlines():
+        if line.startswith("| ") and f"| {server} |" in line:
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            assert float(cells[2].replace(",", "")) > 0, line  # req/s
+            assert cells[5] == "0", line  # errors
+            assert "DIFFERS" not in cells[6] and "HTTP" not in cells[6], line  # the same answer as the others'
+            rows.append(cells)
+    return rows
+
+
+def test_a_one_second_run_against_backendkg_completes(tmp_path: Path) -> None:
+    report = _bench_report(tmp_path, "--servers=backendkg", "--queries=label,construct", "--duration=1", timeout=120)
+    # two queries, each with unique texts and with the same text repeated
+    assert len(_server_rows(report, "backendkg")) == 4, report
     assert "every query text unique" in report and "the same query text repeated" in report
-    for row in rows:
-        cells = [cell.strip() for cell in row.strip("|").split("|")]
-        assert float(cells[2].replace(",", "")) > 0, row  # req/s
-        assert cells[5] == "0", row  # errors
-        assert "DIFFERS" not in cells[6], row
 
 
 def test_the_bare_servers_answer_as_oxigraph_does_and_get_their_own_table(tmp_path: Path) -> None:
-    markdown = tmp_path / "report.md"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "endpoint.py"),
-            "--servers=backendkg,oxigraph,bare-granian,bare-cached,bare-isolated",
-            "--datasets=synthetic",
-            "--synthetic-triples=3000",
-            "--queries=label,join,construct",
-            "--texts=unique",
-            "--duration=0.5",
-            "--warmup=0",
-            "--quiet-wait=0",
-            "--workers=1",
-            f"--work-dir={tmp_path}",
-            f"--markdown={markdown}",
-        ],
-        capture_output=True,
-        text=True,
+    report = _bench_report(
+        tmp_path,
+        "--servers=backendkg,oxigraph,bare-granian,bare-cached,bare-isolated",
+        "--queries=label,join,construct",
+        "--texts=unique",
+        "--duration=0.5",
         timeout=180,
     )
-    assert completed.returncode == 0, completed.stderr
-    report = markdown.read_text()
     for server in ("bare-granian", "bare-cached", "bare-isolated"):
-        rows = [line for line in report.splitlines() if line.startswith("| ") and f"| {server} |" in line]
-        assert len(rows) == 3, report
-        for row in rows:
-            cells = [cell.strip() for cell in row.strip("|").split("|")]
-            assert float(cells[2].replace(",", "")) > 0, row  # req/s
-            assert cells[5] == "0", row  # errors
-            assert "DIFFERS" not in cells[6] and "HTTP" not in cells[6], row  # the same answer as oxigraph's
+        assert len(_server_rows(report, server)) == 3, report
     header = next(line for line in report.splitlines() if "bare-granian vs oxigraph" in line)
     assert "bare-cached vs oxigraph" in header and "bare-isolated vs oxigraph" in header
     assert "backendkg vs bare-isolated" in header
